@@ -1,0 +1,240 @@
+"""FAISS search benchmark: exact IndexFlatIP vs HNSW and IVF on synthetic embeddings.
+
+Run (from the repo root, inside the project venv):
+
+    .venv/bin/python bench/faiss_bench.py                      # 10k, 100k, 1M (~15-20 min on 2 cores)
+    .venv/bin/python bench/faiss_bench.py --sizes 10000 --queries 200
+    .venv/bin/python bench/faiss_bench.py --out /tmp/faiss.md
+
+This is a benchmark script, not a test. Progress goes to stderr; the Markdown
+table is printed to stdout and written to --out (default bench/results/faiss.md).
+
+Data: 384-dim float32 unit vectors (the embedding dim of multilingual-e5-small)
+drawn from a Gaussian mixture: 1000 random unit centres, each point is
+centre + N(0, sigma^2 I) with sigma = SPREAD/sqrt(dim), then L2-normalised.
+SPREAD (--spread, default 1.5) is the noise norm relative to the centre norm:
+cos(point, own centre) ~= 1/sqrt(1 + SPREAD^2) ~= 0.55. Uniform random data
+(SPREAD -> inf) has no neighbourhood structure and is a worst case for ANN
+indexes; real sentence embeddings are clustered. Recall is sensitive to SPREAD:
+try --spread 2 or 3 for a pessimistic run.
+
+Queries: half are database vectors perturbed with small noise (near-duplicate
+lookups), half are fresh draws from the same mixture (unseen "random" questions).
+Each query is searched on its own (batch size 1, k=10) to measure per-query
+latency; recall@10 is measured against the exact IndexFlatIP result.
+Memory is the size of faiss.serialize_index(index) (vectors + graph/lists).
+FAISS runs with 2 OpenMP threads; other processes may share the CPU, so the
+load average at start/end is recorded in the output header.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+DIM = 384
+K = 10
+N_CENTERS = 1000
+THREADS = 2
+HNSW_EF_SEARCH = (64, 128)
+IVF_NPROBE = (16, 32)
+DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "faiss.md"
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def normalize(x: np.ndarray) -> np.ndarray:
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    return x
+
+
+def make_centers(rng: np.random.Generator) -> np.ndarray:
+    return normalize(rng.standard_normal((N_CENTERS, DIM), dtype=np.float32))
+
+
+def sample_mixture(rng: np.random.Generator, centers: np.ndarray, n: int, spread: float,
+                   chunk: int = 100_000) -> np.ndarray:
+    """n unit vectors from the Gaussian mixture, generated in chunks to bound memory."""
+    sigma = spread / math.sqrt(DIM)
+    out = np.empty((n, DIM), dtype=np.float32)
+    for s in range(0, n, chunk):
+        e = min(n, s + chunk)
+        labels = rng.integers(0, len(centers), e - s)
+        block = rng.standard_normal((e - s, DIM), dtype=np.float32)
+        block *= sigma
+        block += centers[labels]
+        out[s:e] = normalize(block)
+    return out
+
+
+def make_queries(rng: np.random.Generator, centers: np.ndarray, xb: np.ndarray,
+                 nq: int, spread: float) -> np.ndarray:
+    n_near = nq // 2
+    idx = rng.choice(len(xb), n_near, replace=False)
+    near = xb[idx] + rng.standard_normal((n_near, DIM), dtype=np.float32) * (0.3 / math.sqrt(DIM))
+    fresh = sample_mixture(rng, centers, nq - n_near, spread)
+    return np.ascontiguousarray(np.vstack([normalize(near), fresh]), dtype=np.float32)
+
+
+def hnsw_params(n: int) -> tuple[int, int]:
+    """(M, efConstruction); M=32 builds 1M vectors in a few minutes on 2 cores."""
+    return 32, 40
+
+
+def ivf_nlist(n: int) -> int:
+    return int(round(4 * math.sqrt(n)))
+
+
+def index_bytes(index: faiss.Index) -> int:
+    return int(faiss.serialize_index(index).size)
+
+
+def time_queries(index: faiss.Index, xq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Search one query at a time. Returns (latencies in ms, ids [nq, K])."""
+    lat = np.empty(len(xq))
+    ids = np.empty((len(xq), K), dtype=np.int64)
+    index.search(xq[:1], K)  # warm-up
+    for i in range(len(xq)):
+        t0 = time.perf_counter()
+        _, I = index.search(xq[i:i + 1], K)
+        lat[i] = (time.perf_counter() - t0) * 1e3
+        ids[i] = I[0]
+    return lat, ids
+
+
+def recall_at_k(ids: np.ndarray, gt: np.ndarray) -> float:
+    hits = sum(len(np.intersect1d(a[a >= 0], b)) for a, b in zip(ids, gt))
+    return hits / gt.size
+
+
+def row(n, name, params, build_s, nbytes, lat, rec) -> dict:
+    return dict(n=n, name=name, params=params, build_s=build_s, mb=nbytes / 2**20,
+                med=float(np.median(lat)), p95=float(np.percentile(lat, 95)), recall=rec)
+
+
+def bench_size(n: int, nq: int, spread: float, seed: int) -> list[dict]:
+    rng = np.random.default_rng(seed)
+    centers = make_centers(rng)
+    t0 = time.perf_counter()
+    xb = sample_mixture(rng, centers, n, spread)
+    xq = make_queries(rng, centers, xb, nq, spread)
+    log(f"N={n:,}: generated data in {time.perf_counter() - t0:.1f}s")
+    rows = []
+
+    t0 = time.perf_counter()
+    flat = faiss.IndexFlatIP(DIM)
+    flat.add(xb)
+    build = time.perf_counter() - t0
+    _, gt = flat.search(xq, K)  # batched ground truth
+    lat, ids = time_queries(flat, xq)
+    rows.append(row(n, "IndexFlatIP (exact)", "-", build, index_bytes(flat), lat,
+                    recall_at_k(ids, gt)))
+    log(f"N={n:,}: flat median {rows[-1]['med']:.2f} ms")
+    del flat
+
+    m, efc = hnsw_params(n)
+    t0 = time.perf_counter()
+    hnsw = faiss.IndexHNSWFlat(DIM, m, faiss.METRIC_INNER_PRODUCT)
+    hnsw.hnsw.efConstruction = efc
+    hnsw.add(xb)
+    build = time.perf_counter() - t0
+    log(f"N={n:,}: HNSW M={m} efC={efc} built in {build:.1f}s")
+    nbytes = index_bytes(hnsw)
+    for ef in HNSW_EF_SEARCH:
+        hnsw.hnsw.efSearch = ef
+        lat, ids = time_queries(hnsw, xq)
+        rows.append(row(n, "IndexHNSWFlat", f"M={m}, efC={efc}, efSearch={ef}", build,
+                        nbytes, lat, recall_at_k(ids, gt)))
+        log(f"N={n:,}: HNSW ef={ef} median {rows[-1]['med']:.2f} ms "
+            f"recall {rows[-1]['recall']:.3f}")
+    del hnsw
+
+    nlist = ivf_nlist(n)
+    ntrain = min(n, 50 * nlist)  # subsample k-means training (faiss default is 256*nlist)
+    t0 = time.perf_counter()
+    quantizer = faiss.IndexFlatIP(DIM)
+    ivf = faiss.IndexIVFFlat(quantizer, DIM, nlist, faiss.METRIC_INNER_PRODUCT)
+    ivf.train(xb[rng.choice(n, ntrain, replace=False)] if ntrain < n else xb)
+    ivf.add(xb)
+    build = time.perf_counter() - t0
+    log(f"N={n:,}: IVF nlist={nlist} (train on {ntrain:,}) built in {build:.1f}s")
+    nbytes = index_bytes(ivf)
+    for nprobe in IVF_NPROBE:
+        ivf.nprobe = nprobe
+        lat, ids = time_queries(ivf, xq)
+        rows.append(row(n, "IndexIVFFlat", f"nlist={nlist}, nprobe={nprobe}", build,
+                        nbytes, lat, recall_at_k(ids, gt)))
+        log(f"N={n:,}: IVF nprobe={nprobe} median {rows[-1]['med']:.2f} ms "
+            f"recall {rows[-1]['recall']:.3f}")
+    del ivf, quantizer, xb
+    return rows
+
+
+def render(rows: list[dict], header: list[str]) -> str:
+    lines = ["# FAISS benchmark (gazette-qa)", "", *[f"- {h}" for h in header], "",
+             "| N | index | params | build s | memory MB | median ms/query | p95 ms/query "
+             "| recall@10 |",
+             "|---:|---|---|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['n']:,} | {r['name']} | {r['params']} | {r['build_s']:.1f} "
+                     f"| {r['mb']:.1f} | {r['med']:.2f} | {r['p95']:.2f} | {r['recall']:.3f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="10000,100000,1000000",
+                    help="comma-separated database sizes (default: %(default)s)")
+    ap.add_argument("--queries", type=int, default=200, help="queries per size (default 200)")
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="Markdown output path")
+    ap.add_argument("--spread", type=float, default=1.5,
+                    help="cluster noise norm / centre norm (default 1.5; larger = harder)")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+
+    faiss.omp_set_num_threads(THREADS)
+    load_start = os.getloadavg()
+    t_start = time.perf_counter()
+    log(f"faiss {faiss.__version__}, sizes={sizes}, queries={args.queries}, "
+        f"loadavg={load_start}")
+
+    rows = []
+    for n in sizes:
+        rows.extend(bench_size(n, args.queries, args.spread, args.seed))
+
+    load_end = os.getloadavg()
+    fmt = lambda la: "/".join(f"{v:.2f}" for v in la)  # noqa: E731
+    header = [
+        f"date: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}; host: {platform.node()} "
+        f"({os.cpu_count()} CPUs, {platform.machine()}); python {platform.python_version()}; "
+        f"faiss {faiss.__version__}; numpy {np.__version__}",
+        f"faiss OpenMP threads: {THREADS}; other processes may share the CPU - "
+        f"load average (1/5/15 min) at start: {fmt(load_start)}, at end: {fmt(load_end)}",
+        f"data: {DIM}-dim unit float32, Gaussian mixture of {N_CENTERS} unit centres, "
+        f"sigma={args.spread}/sqrt({DIM}), L2-normalised; seed {args.seed}",
+        f"queries: {args.queries} per size (half perturbed DB vectors, half fresh mixture "
+        f"draws), searched one at a time, k={K}; recall@{K} vs exact IndexFlatIP",
+        "memory = len(faiss.serialize_index(index)); build s is per index "
+        "(shared by its rows); IVF k-means trained on min(N, 50*nlist) vectors",
+        f"total wall time: {time.perf_counter() - t_start:.0f}s",
+    ]
+    md = render(rows, header)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(md)
+    print(md)
+    log(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,25 @@
+"""The few exception types the CLI and UI turn into messages for the user."""
+
+
+class QAError(Exception):
+    """An error whose message is meant for the user: it says what was wrong and how to fix it."""
+
+
+class ParseError(QAError):
+    """A gazette file could not be read or is not a gazette issue."""
+
+
+class IndexMissingError(QAError):
+    """No index has been built yet."""
+
+
+class IndexMismatchError(QAError):
+    """The index on disk was built with other settings than the current ones."""
+
+
+class ModelUnavailableError(QAError):
+    """A configured model is not available offline."""
+
+
+class InputError(QAError):
+    """A bad question, filter or option."""

@@ -1,0 +1,133 @@
+"""`qa ingest`: parse, chunk, embed and index the gazette files, incrementally and atomically."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .chunk import chunk_document
+from .config import Settings
+from .embed import Embedder, load_embedder
+from .errors import QAError
+from .index import (IndexData, check_compatible, chunker_params, ingest_lock, load_index,
+                    make_dense_index, package_version, read_manifest, sha256_file, write_index)
+from .lexical import LexicalIndex
+from .parse import parse_text
+from .store import chunk_to_dict, document_to_dict
+from .text import read_text
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    files: int
+    documents: int
+    chunks: int
+    embedded: int  # chunks embedded in this run (0 when nothing changed)
+    seconds: float
+    reused_files: tuple[str, ...] = ()
+    changed_files: tuple[str, ...] = ()
+    removed_files: tuple[str, ...] = ()
+    failed: tuple[str, ...] = ()  # "file: reason"
+    problems: tuple[str, ...] = ()  # TOC/body notes from the parser
+    written: bool = True
+
+    @property
+    def chunks_per_second(self) -> float:
+        return self.embedded / self.seconds if self.seconds > 0 else 0.0
+
+
+def source_files(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".txt"))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise QAError(f"{path}: no such file or directory; give gazette .txt files or a folder of them.")
+    names = [f.name for f in files]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise QAError(f"two source files share the name(s) {duplicates}; rename one of them.")
+    return files
+
+
+def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = False,
+           embedder: Embedder | None = None, progress: bool = True) -> IngestReport:
+    """Bring `settings.index_dir` in line with the source files; embed only new or changed files."""
+    started = time.perf_counter()
+    files = source_files(paths or [settings.data_dir])
+    with ingest_lock(settings.index_dir):
+        old = None if rebuild else _load_previous(settings)
+        old_files = old.manifest["files"] if old else {}
+        hashes = {f.name: sha256_file(f) for f in files}
+        reused = [f for f in files if old_files.get(f.name) == hashes[f.name]]
+        changed = [f for f in files if f not in reused]
+        removed = sorted(set(old_files) - set(hashes))
+        if old and not changed and not removed:
+            return IngestReport(files=len(files), documents=len(old.documents), chunks=len(old.chunks),
+                                embedded=0, seconds=time.perf_counter() - started,
+                                reused_files=tuple(f.name for f in reused), written=False)
+
+        docs_json, chunks, vectors, sources, failed, problems = [], [], [], {}, [], []
+        for f in reused:  # carry over documents, chunks and vectors of unchanged files
+            rows = [i for i, c in enumerate(old.chunks) if old.documents[c.doc_id].source == f.name]
+            docs_json += [document_to_dict(d) for d in old.documents.values() if d.source == f.name]
+            chunks += [old.chunks[i] for i in rows]
+            vectors.append(old.vectors[rows])
+            sources[f.name] = old.sources[f.name]
+        new_chunks = []
+        for f in changed:
+            try:
+                text = read_text(f)
+                parsed = parse_text(text, f.name)
+            except QAError as exc:
+                failed.append(str(exc))
+                hashes.pop(f.name)
+                continue
+            sources[f.name] = text
+            problems += [f"{f.name}: {p}" for p in parsed.problems]
+            for doc in parsed.documents:
+                docs_json.append(document_to_dict(doc))
+                new_chunks += chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
+        if new_chunks:
+            embedder = embedder or load_embedder(settings)
+            vectors.append(embedder.embed_passages([c.indexed_text for c in new_chunks], progress=progress))
+        chunks += new_chunks
+        if embedder is not None:
+            embedder_name, dim = embedder.name, embedder.dim
+        elif old:
+            embedder_name, dim = old.manifest["embedder"], old.manifest["dim"]
+        else:
+            raise QAError("nothing to index: no source file could be parsed.\n" + "\n".join(failed))
+        matrix = np.concatenate(vectors) if vectors else np.zeros((0, dim), dtype=np.float32)
+        manifest = {
+            "package_version": package_version(), "embedder": embedder_name,
+            "embedder_kind": settings.embedder, "model": settings.model, "dim": dim,
+            "chunker": chunker_params(settings), "files": hashes,
+            "n_documents": len(docs_json), "n_chunks": len(chunks),
+            "dense_index": "hnsw" if len(chunks) >= settings.approx_from else "flat",
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
+        data = IndexData(manifest=manifest, documents={}, chunks=chunks, vectors=matrix,
+                         dense=make_dense_index(matrix, settings.approx_from),
+                         lexical=LexicalIndex.build([c.indexed_text for c in chunks]) if chunks else None,
+                         sources=sources)
+        write_index(settings.index_dir, data, docs_json, [chunk_to_dict(c) for c in chunks])
+    return IngestReport(
+        files=len(hashes), documents=len(docs_json), chunks=len(chunks), embedded=len(new_chunks),
+        seconds=time.perf_counter() - started, reused_files=tuple(f.name for f in reused),
+        changed_files=tuple(f.name for f in changed if f.name in hashes), removed_files=tuple(removed),
+        failed=tuple(failed), problems=tuple(problems))
+
+
+def _load_previous(settings: Settings) -> IndexData | None:
+    manifest = read_manifest(settings.index_dir)
+    if manifest is None:
+        return None
+    check_compatible(manifest, settings)
+    return load_index(settings, check=False)
+
