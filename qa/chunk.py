@@ -37,11 +37,10 @@ def chunk_document(doc: Document, chunk_size: int = 400, overlap: int = 40) -> l
         if len(text) <= chunk_size:
             pieces.append((block.path, block.start, block.end, ""))
             continue
-        lead = text.lstrip()
-        first_line = lead.split("\n", 1)[0].strip()[:60]
         for part in splitter.create_documents([text]):
-            start = block.start + part.metadata["start_index"]
-            extra = first_line if start > block.start + len(text) - len(lead) else ""
+            rel = part.metadata["start_index"]
+            start = block.start + rel
+            extra = _table_heading(text[:rel]) if rel and _TABLE_LINE.search(part.page_content) else ""
             pieces.append((block.path, start, start + len(part.page_content), extra))
     chunks = []
     for i, (path, start, end, extra) in enumerate(pieces):
@@ -66,15 +65,17 @@ def _header(doc: Document, section: str, extra: str) -> str:
     return "\n".join(parts)
 
 
+def _table_heading(before: str) -> str:
+    """The last line before a table piece that is not itself a table row (e.g. "成立…领导小组：")."""
+    for line in reversed(before.splitlines()):
+        if line.strip() and not _TABLE_LINE.search(line):
+            return line.strip()[:60]
+    return ""
+
+
 def _slice(doc: Document, start: int, end: int) -> str:
-    """Source text of a span, with page artefacts blanked (doc.body shares the source offsets)."""
-    if start < doc.body_start:  # title block: not blanked, but never holds artefacts
-        return doc.body[0:0] if end <= start else _source_part(doc, start, end)
+    """Source text of a body span, with page artefacts blanked (doc.body shares the source offsets)."""
     return doc.body[start - doc.body_start:end - doc.body_start]
-
-
-def _source_part(doc: Document, start: int, end: int) -> str:
-    return doc.body[max(0, start - doc.body_start):end - doc.body_start]
 
 
 def _trim(doc: Document, start: int, end: int) -> tuple[int, int]:

