@@ -16,7 +16,7 @@ from .sections import iter_sections
 from .types import Chunk, Document, Section
 
 SEPARATORS = ["\n\n", "\n", "。", "！", "？", "；", ";", "，", ",", ""]
-CHUNKER_VERSION = "sections-v1"
+CHUNKER_VERSION = "sections-v2"
 _TABLE_LINE = re.compile(r"\t|\|")
 
 
@@ -75,7 +75,7 @@ def _table_heading(before: str) -> str:
 
 def _slice(doc: Document, start: int, end: int) -> str:
     """Source text of a body span, with page artefacts blanked (doc.body shares the source offsets)."""
-    return doc.body[start - doc.body_start:end - doc.body_start]
+    return doc.text(start, end)
 
 
 def _trim(doc: Document, start: int, end: int) -> tuple[int, int]:
@@ -89,8 +89,7 @@ def _blocks(doc: Document) -> list[_Block]:
     """Each section's own text (heading + text before its first child), in document order."""
     blocks: list[_Block] = []
     first = doc.sections[0].start if doc.sections else doc.end
-    if first > doc.body_start:
-        blocks.append(_Block((), doc.body_start, first))
+    blocks.append(_Block((), doc.start, first))  # title block, 文号 line, addressees, cover letter
     for path, section in iter_sections(doc.sections):
         own_end = section.children[0].start if section.children else section.end
         blocks.append(_Block(path, section.start, own_end))

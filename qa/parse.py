@@ -67,14 +67,14 @@ def parse_text(text: str, source: str) -> ParsedIssue:
         elif squash(entry.title) != squash(title):
             problems.append(f"{raw_number}: TOC title 「{entry.title}」 differs from body title 「{title}」; using the body's")
         body_start = m.end() + 1 if m.end() < len(text) else m.end()
-        body = blank_artefacts(text[body_start:end])
+        body = blank_artefacts(text[starts[i]:end])
         doc_id = _doc_id(issue, norm or title, used_ids)
         documents.append(Document(
             doc_id=doc_id, title=title, doc_number=raw_number, doc_number_norm=norm,
             issuer=issuer, date=_date(body), category=entry.category if entry else None,
             page=entry.page if entry else None, source=source, issue=issue,
             start=starts[i], body_start=body_start, end=end, body=body,
-            sections=parse_sections(body, offset=body_start),
+            sections=parse_sections(body[body_start - starts[i]:], offset=body_start),
         ))
     for entry in unmatched:
         problems.append(f"TOC entry {entry.doc_number} 「{entry.title}」 has no document in the body")

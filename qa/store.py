@@ -18,7 +18,7 @@ def document_from_dict(data: dict, source_text: str) -> Document:
     data = dict(data)
     data["issue"] = Issue(**data["issue"])
     data["sections"] = tuple(_section(s) for s in data["sections"])
-    data["body"] = blank_artefacts(source_text[data["body_start"]:data["end"]])
+    data["body"] = blank_artefacts(source_text[data["start"]:data["end"]])
     return Document(**data)
 
 

@@ -58,8 +58,12 @@ class Document:
     start: int  # offset of the document (title block) in the source text
     body_start: int  # offset of the body (after the 文号 line)
     end: int
-    body: str  # source[body_start:end] with page artefacts blanked (same length)
+    body: str  # source[start:end] (title block + body) with page artefacts blanked (same length)
     sections: tuple[Section, ...] = ()
+
+    def text(self, start: int, end: int) -> str:
+        """The document's text between two source offsets."""
+        return self.body[start - self.start:end - self.start]
 
 
 @dataclass(frozen=True)
