@@ -75,5 +75,66 @@ def docs(paths: tuple[Path, ...], as_json: bool) -> None:
         click.echo(s, err=True)
 
 
+@main.command()
+@click.argument("question", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per question.")
+@click.option("--file", "file", type=click.File("r", encoding="utf-8"),
+              help="Ask every line of this file (one question per line; '-' for stdin).")
+@click.option("--k", type=int, default=None, help="Number of sources to retrieve (1-20).")
+@click.option("--year", type=int, default=None, help="Only documents of this year's issues.")
+@click.option("--issue", default=None, help="Only this issue, e.g. 2022年第4期 or yangquan-gazette-2022-04.")
+@click.option("--category", default=None, help="Only this category, e.g. 人事任免.")
+def ask(question, as_json, file, k, year, issue, category) -> None:
+    """Ask a question; get a cited answer."""
+    from .api import Assistant, answer_to_dict
+    from .retrieve import Filters
+
+    if (question is None) == (file is None):
+        raise click.UsageError("give either a QUESTION or --file QUESTIONS.txt (one question per line).")
+    if file is None and not question.strip():
+        click.echo("Error: the question is empty; type a question, e.g. 5G基站补贴标准是多少", err=True)
+        sys.exit(2)
+    questions = [question] if file is None else [line.rstrip("\n") for line in file if line.strip()]
+    filters = Filters(year=year, issue=issue, category=category)
+    try:
+        assistant = Assistant.load()
+    except QAError as exc:
+        _fail(exc)
+    failures = 0
+    for q in questions:
+        try:
+            answer = assistant.ask(q, filters=filters, k=k)
+        except QAError as exc:
+            if file is None:
+                click.echo(f"Error: {exc}", err=True)
+                sys.exit(2)
+            failures += 1
+            if as_json:
+                _echo_json({"question": q, "error": str(exc)})
+            else:
+                click.echo(f"Error for {q!r}: {exc}", err=True)
+            continue
+        if as_json:
+            _echo_json(answer_to_dict(answer))
+        else:
+            _print_answer(answer)
+    if failures:
+        sys.exit(2)
+
+
+def _print_answer(answer) -> None:
+    for notice in answer.notices:
+        click.echo(f"note: {notice}", err=True)
+    click.echo(answer.answer)
+    if answer.citations:
+        click.echo("")
+        for c in answer.citations:
+            click.echo(f"[{c.n}] {c.title}（{c.doc_number or '无文号'}，{c.issue}，第{c.page or '?'}页）"
+                       f"{' · ' + c.section if c.section else ''}")
+            quote = " ".join(c.quote.split())
+            click.echo(f"    “{quote[:200]}{'…' if len(quote) > 200 else ''}”")
+    click.echo("")
+
+
 if __name__ == "__main__":
     main(sys.argv[1:])

@@ -37,7 +37,10 @@ class Settings:
     bm25_weight: float = 1.0
     k: int = 5  # citations per answer
     # answers
-    refuse_below: float = 0.0  # calibrated on the dev set; see answer.py
+    # refuse when the evidence covers less of the question's vocabulary than this (0..1) ...
+    refuse_support: float = 0.5
+    # ... or when the best dense cosine is below this; both calibrated on the dev set (eval/)
+    refuse_dense: float = 0.0
     max_question_chars: int = 1000
     # UI
     host: str = "127.0.0.1"

@@ -35,6 +35,17 @@ def tokenize(text: str) -> list[str]:
     return [t for t in tokens if t not in _STOP] or [t for t in tokens]
 
 
+class IdfTable:
+    """Inverse document frequencies of tokens; unknown tokens count as the rarest."""
+
+    def __init__(self, idf: dict[str, float], default: float) -> None:
+        self.table = idf
+        self.default = default
+
+    def __call__(self, token: str) -> float:
+        return self.table.get(token, self.default)
+
+
 class LexicalIndex:
     """A bm25s index over chunk texts, addressed by row number."""
 
@@ -57,6 +68,14 @@ class LexicalIndex:
         import bm25s
 
         return cls(bm25s.BM25.load(str(directory), show_progress=False, verbosity=0))
+
+    def idf(self) -> IdfTable:
+        """BM25 (Lucene) inverse document frequency of every indexed token."""
+        n = int(self._bm25.scores["num_docs"])
+        df = np.diff(self._bm25.scores["indptr"])
+        table = {t: float(np.log(1 + (n - df[i] + 0.5) / (df[i] + 0.5)))
+                 for t, i in self._bm25.vocab_dict.items() if i < len(df)}
+        return IdfTable(table, default=float(np.log(1 + (n + 0.5) / 0.5)))
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every row for the query (0 where no token matches)."""

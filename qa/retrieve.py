@@ -11,6 +11,7 @@ import numpy as np
 from .config import Settings
 from .embed import Embedder
 from .errors import InputError
+from .glossary import expand
 from .index import IndexData
 from .text import DOC_NUMBER_RE, nfkc, normalize_doc_number, squash
 from .types import Chunk, Document, Hit
@@ -118,7 +119,7 @@ class Retriever:
             for rank, row in enumerate(ranking, 1):
                 dense_best[row] = max(dense_best.get(row, -1.0), float(dense_scores[row]))
                 dense_rank[row] = min(dense_rank.get(row, rank), rank)
-            bm25_scores = self.data.lexical.scores(query)
+            bm25_scores = self.data.lexical.scores(f"{query} {expand(query)}")
             ranking = top_rows(bm25_scores, mask, s.bm25_k, positive=True)
             rankings.append((ranking, s.bm25_weight))
             for rank, row in enumerate(ranking, 1):

@@ -9,7 +9,7 @@ from pathlib import Path
 from .errors import ParseError
 
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
-_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}“”《》（）〔〕、，。：；])[ \t]+(?=[{_CJK}“”《》（）〔〕、，。：；])")
+_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}“”《》（）〔〕、，。：；]) (?=[{_CJK}“”《》（）〔〕、，。：；])")
 
 # 文号: issuer code, year in brackets, number, 号. Brackets and spaces vary in OCR output.
 DOC_NUMBER_RE = re.compile(
@@ -55,7 +55,7 @@ def squash(text: str) -> str:
 
 def tidy(text: str) -> str:
     """Readable one-paragraph form: join lines, drop spaces OCR put between Chinese characters."""
-    text = text.replace("**", "")
+    text = text.replace("**", "").replace("\t", "  ")
     text = re.sub(r"[ \t]*\n[ \t\n]*", "\n", text.strip())
     text = _SPACE_BETWEEN_CJK.sub("", text)
     return re.sub(r"[ \t]{2,}", " ", text)

@@ -1,0 +1,215 @@
+"""Extractive answers: pick the sentences or table rows that answer the question, verbatim, with
+numbered citations; refuse when the evidence does not support the question."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .glossary import expand
+from .lexical import IdfTable, tokenize
+from .qtype import PATTERNS
+from .text import squash, tidy
+from .types import Chunk, Citation, Hit
+
+_UNIT_END = re.compile(r"(?<=[。；！？;!?])")
+_BOILERPLATE = re.compile(r"各县（区）人民政府|市直各单位|现印发给你们|请认真|遵照执行|贯彻落实。$|此件公开发布|"
+                          r"已经市人民政府同意|^阳泉市人民政府(办公室)?$|^\d{4}\s*年\s*\d+\s*月\s*\d+\s*日$")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+MAX_UNIT = 220
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A sentence or table row inside a chunk, as source offsets."""
+
+    chunk: Chunk
+    rank: int  # rank of the chunk in the evidence list
+    start: int
+    end: int
+
+    @property
+    def text(self) -> str:
+        return self.chunk.text[self.start - self.chunk.start:self.end - self.chunk.start]
+
+
+def split_units(chunk: Chunk, rank: int) -> list[Unit]:
+    """Lines, and sentences inside long lines; table rows stay whole."""
+    units: list[Unit] = []
+    pos = chunk.start
+    for line in chunk.text.split("\n"):
+        line_start = pos
+        pos += len(line) + 1
+        if not line.strip():
+            continue
+        parts = [line] if ("\t" in line or "|" in line or len(line) <= MAX_UNIT // 2) else _UNIT_END.split(line)
+        offset = line_start
+        for part in parts:
+            text = part.strip()
+            if text:
+                start = offset + part.index(text[0])
+                units.append(Unit(chunk, rank, start, start + len(text)))
+            offset += len(part)
+    return units
+
+
+def overlap(question_tokens: list[str], text: str, idf: IdfTable) -> float:
+    """IDF-weighted share of the question's tokens found in the text."""
+    if not question_tokens:
+        return 0.0
+    flat = squash(text).lower()
+    total = sum(idf(t) for t in question_tokens)
+    found = sum(idf(t) for t in question_tokens if t in flat)
+    return found / total if total else 0.0
+
+
+def support(question: str, hits: list[Hit], idf: IdfTable, top: int = 3) -> float:
+    """How much of the question's Chinese/number vocabulary the best evidence covers (0..1).
+
+    English words are left out: they are never in the Chinese passages. 1.0 when nothing is left.
+    """
+    tokens = [t for t in set(tokenize(question)) if _CJK.search(t) or t.isdigit()]
+    tokens = [t for t in tokens if not any(t != o and t in o for o in tokens)]  # 自建房 covers 自建, 建房
+    if not tokens:
+        return 1.0
+    text = " ".join(h.chunk.header + h.chunk.text for h in hits[:top])
+    return overlap(tokens, text, idf)
+
+
+def score_units(question: str, qtype: str, units: list[Unit], idf: IdfTable) -> list[tuple[float, Unit]]:
+    """Score each unit: the question's words in it (and in its section path), the kind of thing
+    asked for (a name, a date, an amount…), the rank of its passage; boilerplate and lead-in lines
+    ("成立…领导小组：") score low since the answer follows them."""
+    qtokens = list(dict.fromkeys(tokenize(f"{question} {expand(question)}")))
+    pattern = PATTERNS.get(qtype)
+    scored = []
+    for unit in units:
+        text = unit.text.strip()
+        score = overlap(qtokens, text, idf) + 0.35 * overlap(qtokens, unit.chunk.section, idf)
+        if pattern and pattern.search(text):
+            score += 0.6 if qtype in ("who", "dept", "when", "number") else 0.3
+        if _BOILERPLATE.search(text):
+            score -= 0.6
+        if text.endswith(("：", ":")) and qtype != "list":
+            score -= 0.3
+        if len(squash(text)) < 6:
+            score -= 0.5
+        score += 0.25 / (1 + unit.rank)
+        scored.append((score, unit))
+    scored.sort(key=lambda su: (-su[0], su[1].rank, su[1].start))
+    return scored
+
+
+def select_units(question: str, qtype: str, hits: list[Hit], idf: IdfTable,
+                 body_start: dict[str, int] | None = None, max_units: int = 3) -> list[Unit]:
+    """The best unit, plus up to two more that are nearly as good (more for lists and procedures).
+    Units before `body_start[doc_id]` (title block and 文号 line) are not candidates."""
+    body_start = body_start or {}
+    units = [u for rank, hit in enumerate(hits) for u in split_units(hit.chunk, rank)
+             if u.start >= body_start.get(u.chunk.doc_id, 0)]
+    scored = score_units(question, qtype, units, idf)
+    if not scored:
+        return []
+    best_score, best = scored[0]
+    chosen = [best]
+    if qtype in ("list", "procedure"):  # the items that follow the best line in the same chunk
+        same = sorted((u for s, u in scored if u.chunk is best.chunk and u.start > best.start
+                       and s > best_score * 0.35), key=lambda u: u.start)
+        chosen += same[: max_units + 1]
+    limit = max_units + (2 if qtype in ("list", "procedure") else 0)
+    for score, unit in scored[1:]:
+        if len(chosen) >= limit:
+            break
+        if score >= best_score * 0.8 and unit not in chosen and len(unit.text) > 6:
+            chosen.append(unit)
+    return _with_lead_ins(chosen, units)
+
+
+def _with_lead_ins(chosen: list[Unit], units: list[Unit]) -> list[Unit]:
+    """A chosen table row or list item is shown after the line that introduces it ("组长：" rows
+    after "成立…领导小组："), when that line is in the same passage."""
+    out = list(chosen)
+    for unit in chosen:
+        before = [u for u in units if u.chunk is unit.chunk and u.end <= unit.start]
+        row = "\t" in unit.text or "|" in unit.text or re.match(r"\S{1,6}\s*[：:]", unit.text)
+        if row and before:
+            lead = next((u for u in reversed(before) if u.text.rstrip().endswith(("：", ":"))
+                         and "\t" not in u.text and "|" not in u.text
+                         and not _BOILERPLATE.search(u.text)), None)
+            if lead and lead not in out:
+                out.append(lead)
+    return out
+
+
+def compose(units: list[Unit], source_chunk, citation) -> tuple[str, list[Citation]]:
+    """Answer text (units in evidence order, each followed by its [n]) and the citations it uses.
+
+    `source_chunk(unit)` gives the indexed chunk a unit is quoted from; `citation(chunk, n)` its Citation.
+    """
+    order = sorted(units, key=lambda u: (u.rank, u.start))
+    numbers: dict[str, int] = {}
+    cited: list[Chunk] = []
+    groups: list[tuple[int, list[str]]] = []  # consecutive units of one source share one [n]
+    for unit in order:
+        chunk = source_chunk(unit)
+        if chunk.chunk_id not in numbers:
+            numbers[chunk.chunk_id] = len(numbers) + 1
+            cited.append(chunk)
+        n = numbers[chunk.chunk_id]
+        text = tidy(unit.text).replace("\n", " ")
+        if groups and groups[-1][0] == n:
+            groups[-1][1].append(text)
+        else:
+            groups.append((n, [text]))
+    parts = [f"{_join(texts)}[{n}]" for n, texts in groups]
+    return _join(parts), [citation(chunk, n) for n, chunk in enumerate(cited, start=1)]
+
+
+def _join(parts: list[str]) -> str:
+    out = ""
+    for part in parts:
+        if out and not re.search(r"[。；：！？.!?:;]$|[。；：！？.!?:;]\[\d+\]$", out):
+            out += "；" if _CJK.search(out[-6:]) else "; "
+        elif out and not out.endswith(("：", ":")):
+            out += " "
+        out += part
+    return out
+
+
+# Verification (also used for LLM answers): every number, date, 文号 and person name in an answer
+# must appear in a cited passage, and every [n] must exist.
+_NUMBERS = re.compile(r"\d+(?:\.\d+)?")
+_DOCNUM = re.compile(r"[\u4e00-\u9fff]{2,6}\s*[〔\[［(（]\s*\d{4}\s*[〕\]］)）]\s*\d+\s*号")
+
+
+def verify(answer: str, citations: list[Citation] | tuple[Citation, ...]) -> list[str]:
+    """Problems that make an answer unverifiable; [] when every checked claim is in a cited passage."""
+    problems = []
+    numbers = {c.n for c in citations}
+    for ref in re.findall(r"\[(\d+)\]", answer):
+        if int(ref) not in numbers:
+            problems.append(f"citation [{ref}] does not exist")
+    body = re.sub(r"\[\d+\]", " ", answer)
+    passages = squash(" ".join(f"{c.title} {c.doc_number or ''} {c.quote}" for c in citations))
+    for item in _DOCNUM.findall(body):
+        if squash(item) not in passages:
+            problems.append(f"文号 {item} is not in the cited passages")
+    body = _DOCNUM.sub(" ", body)
+    for number in _NUMBERS.findall(squash(body)):
+        if number not in passages:
+            problems.append(f"number {number} is not in the cited passages")
+    for name in person_names(body):
+        if squash(name) not in passages:
+            problems.append(f"name {name} is not in the cited passages")
+    return problems
+
+
+def person_names(text: str) -> list[str]:
+    """Person names jieba's tagger finds (nr), for checking; short common words are left out."""
+    import jieba.posseg as posseg
+
+    names = []
+    for word, flag in posseg.lcut(re.sub(r"\s+", "", text)):
+        if flag == "nr" and 2 <= len(word) <= 4 and word not in names:
+            names.append(word)
+    return names

@@ -1,0 +1,162 @@
+"""The one Python API that the CLI, the UI and the evaluation call: `Assistant.load(settings).ask(...)`."""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from dataclasses import asdict
+
+from .answer import Unit, compose, select_units, support
+from .config import Settings, load_settings
+from .embed import Embedder, load_embedder
+from .errors import InputError
+from .index import IndexData, load_index
+from .qtype import question_type
+from .retrieve import Filters, Retriever, check_k, doc_numbers_in, merge_adjacent
+from .types import Answer, Chunk, Citation, Document, Hit
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+MAX_K = 20
+
+
+def clean_question(question: str, limit: int) -> tuple[str, tuple[str, ...]]:
+    """Strip control characters; cut very long input with a notice. Empty -> InputError."""
+    if question is None:
+        raise InputError("the question is missing; ask something, e.g. 阳政办发〔2022〕57号讲什么")
+    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\n\t" else ch
+                   for ch in str(question))
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        raise InputError("the question is empty; type a question, e.g. 5G基站补贴标准是多少")
+    notices: tuple[str, ...] = ()
+    if len(text) > limit:
+        notices = (f"the question was {len(text)} characters long; only the first {limit} were used.",)
+        text = text[:limit]
+    return text, notices
+
+
+def is_english(question: str) -> bool:
+    letters = sum(ch.isascii() and ch.isalpha() for ch in question)
+    return letters > 2 * len(_CJK.findall(question))
+
+
+class Assistant:
+    """Loaded index + embedder; answers questions with citations."""
+
+    def __init__(self, settings: Settings, data: IndexData, embedder: Embedder) -> None:
+        self.settings = settings
+        self.data = data
+        self.retriever = Retriever(data, embedder, settings)
+        self.idf = data.lexical.idf()
+        self.body_start = {d.doc_id: d.body_start for d in data.documents.values()}
+
+    @classmethod
+    def load(cls, settings: Settings | None = None, embedder: Embedder | None = None) -> Assistant:
+        settings = settings or load_settings()
+        data = load_index(settings)
+        return cls(settings, data, embedder or load_embedder(settings))
+
+    # --- documents -----------------------------------------------------------------------------
+    def documents(self) -> list[Document]:
+        return sorted(self.data.documents.values(), key=lambda d: (d.issue.year, d.issue.number, d.start))
+
+    def document(self, doc_id: str) -> Document | None:
+        return self.data.documents.get(doc_id)
+
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        return next((c for c in self.data.chunks if c.chunk_id == chunk_id), None)
+
+    # --- questions -----------------------------------------------------------------------------
+    def search(self, question: str, filters: Filters | None = None, k: int | None = None) -> list[Hit]:
+        text, _ = clean_question(question, self.settings.max_question_chars)
+        return self.retriever.search(text, filters, check_k(k or self.settings.k, MAX_K))
+
+    def ask(self, question: str, filters: Filters | None = None, k: int | None = None) -> Answer:
+        started = time.perf_counter()
+        text, notices = clean_question(question, self.settings.max_question_chars)
+        k = check_k(k if k is not None else self.settings.k, MAX_K)
+        hits = self.retriever.search(text, filters, k)
+        retrieved = time.perf_counter()
+        answer = self._extractive(text, hits, notices)
+        done = time.perf_counter()
+        timings = {"retrieve": (retrieved - started) * 1000, "answer": (done - retrieved) * 1000,
+                   "total": (done - started) * 1000}
+        return Answer(question=answer.question, answer=answer.answer, refused=answer.refused,
+                      mode=answer.mode, citations=answer.citations, timings_ms=timings,
+                      notices=answer.notices, suggestions=answer.suggestions)
+
+    def _extractive(self, question: str, hits: list[Hit], notices: tuple[str, ...]) -> Answer:
+        english = is_english(question)
+        routed = doc_numbers_in(question, self.retriever.docs_by_number)
+        if self.should_refuse(question, hits) and not routed:
+            return self._refusal(question, hits, english, notices)
+        qtype = question_type(question)
+        evidence = merge_adjacent(hits, self.data)
+        units = select_units(question, qtype, evidence, self.idf, self.body_start)
+        if qtype == "docnum" or routed:
+            units = self._document_lead(hits[0].chunk.doc_id, units)
+        text, citations = compose(units, self._source_chunk, self._citation)
+        if english:
+            text = f"From the gazettes (quoted in Chinese): {text}"
+        return Answer(question=question, answer=text, refused=False, mode="extractive",
+                      citations=tuple(citations), notices=notices)
+
+    def should_refuse(self, question: str, hits: list[Hit]) -> bool:
+        if not hits:
+            return True
+        best_dense = max((h.dense_score or 0.0) for h in hits)
+        return (support(question, hits, self.idf) < self.settings.refuse_support
+                or best_dense < self.settings.refuse_dense)
+
+    def _document_lead(self, doc_id: str, units: list[Unit]) -> list[Unit]:
+        """For 'which document / what is X about': the title block with its 文号 first, then the
+        best content sentence from that document."""
+        doc = self.data.documents[doc_id]
+        first = self.data.chunks[self.retriever.rows_of_doc[doc_id][0]]
+        lead = Unit(first, -1, doc.start, min(doc.body_start, first.end))
+        content = [u for u in units if u.chunk.doc_id == doc_id and u.start >= doc.body_start][:1]
+        return [lead] + content
+
+    def _source_chunk(self, unit: Unit) -> Chunk:
+        """The indexed chunk that holds a unit (evidence passages may be merged neighbours)."""
+        rows = self.retriever.rows_of_doc[unit.chunk.doc_id]
+        holders = [self.data.chunks[r] for r in rows
+                   if self.data.chunks[r].start <= unit.start < self.data.chunks[r].end]
+        whole = [c for c in holders if unit.end <= c.end]
+        return (whole or holders or [unit.chunk])[0]
+
+    def _citation(self, chunk: Chunk, n: int) -> Citation:
+        doc = self.data.documents[chunk.doc_id]
+        return Citation(n=n, doc_id=doc.doc_id, title=doc.title, doc_number=doc.doc_number_norm,
+                        issue=doc.issue.label, page=doc.page, section=chunk.section, quote=chunk.text,
+                        url=f"/doc/{doc.doc_id}?chunk={chunk.chunk_id}", chunk_id=chunk.chunk_id)
+
+    def _refusal(self, question: str, hits: list[Hit], english: bool, notices: tuple[str, ...]) -> Answer:
+        seen: list[Document] = []
+        for hit in hits:
+            doc = self.data.documents[hit.chunk.doc_id]
+            if doc not in seen:
+                seen.append(doc)
+        suggestions = tuple(f"{d.title}（{d.doc_number_norm or '无文号'}，{d.issue.label}）" for d in seen[:3])
+        if english:
+            text = "The gazettes do not contain an answer to this question."
+            if suggestions:
+                text += " Closest documents: " + "; ".join(suggestions)
+        else:
+            text = "公报中没有找到能回答这个问题的内容。"
+            if suggestions:
+                text += "最接近的文件：" + "；".join(suggestions)
+        return Answer(question=question, answer=text, refused=True, mode="extractive",
+                      notices=notices, suggestions=suggestions)
+
+
+def answer_to_dict(answer: Answer) -> dict:
+    """The JSON contract of `qa ask --json`."""
+    return {
+        "question": answer.question, "answer": answer.answer, "refused": answer.refused,
+        "mode": answer.mode,
+        "citations": [{k: v for k, v in asdict(c).items() if k != "chunk_id"} for c in answer.citations],
+        "timings_ms": {k: round(v, 1) for k, v in answer.timings_ms.items()},
+        "notices": list(answer.notices), "suggestions": list(answer.suggestions),
+    }
