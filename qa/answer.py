@@ -76,25 +76,77 @@ def support(question: str, hits: list[Hit], idf: IdfTable, top: int = 3) -> floa
     return overlap(tokens, text, idf)
 
 
+_CN_NUM = "一二三四五六七八九十"
+_CRITICAL = re.compile(rf"\d{{2,}}(?:\.\d+)?|第[{_CN_NUM}\d]+(?:次|届|批|季度|中学|人民医院|小学)")
+
+
+def critical_terms(question: str) -> list[str]:
+    """Specifics a question is about (years, figures, ordinals such as 第四次/第五中学/第一季度) that
+    the evidence must contain; when it lacks one, the gazettes answer another question."""
+    text = squash(f"{question} {expand(question)}")
+    return list(dict.fromkeys(_CRITICAL.findall(text)))
+
+
+def missing_terms(question: str, hits: list[Hit], top: int = 3) -> list[str]:
+    evidence = squash(" ".join(h.chunk.header + h.chunk.text for h in hits[:top]))
+    return [t for t in critical_terms(question) if t not in evidence]
+
+
+_SLOTS = ("常务副组长", "副组长", "组长", "常务副主任", "副主任", "主任", "副指挥长", "指挥长", "副总指挥", "总指挥",
+          "副局长", "局长", "副校长", "校长", "副院长", "院长", "副市长", "秘书长", "副总经理", "总经理",
+          "负责人", "成员", "联络员")
+_SLOT_EN = {"leader": "组长", "leads": "组长", "heads": "组长", "head": "组长", "chairs": "组长",
+            "director": "主任", "commander": "指挥长", "commander-in-chief": "总指挥", "principal": "校长",
+            "president": "院长", "general manager": "总经理"}
+
+
+def asked_slots(question: str) -> list[str]:
+    """Posts the question asks about (组长, 办公室主任, 指挥长…), most specific first."""
+    text = squash(question).lower()
+    slots = [s for s in _SLOTS if s in text]
+    slots = [s for s in slots if not any(s != o and s in o for o in slots)]
+    for word, slot in _SLOT_EN.items():
+        if re.search(rf"\b{re.escape(word)}\b", question, re.I) and slot not in slots:
+            slots.append(slot)
+    return slots
+
+
+def _fills_slot(text: str, slot: str) -> bool:
+    """'组 长：韩加政', '韩加政任组长', '由韩加政担任组长', '| 组长 | 张三 |', '李海民为…局长'."""
+    flat = squash(text)
+    if "副" not in slot and f"副{slot}" in flat and slot not in flat.replace(f"副{slot}", ""):
+        return False
+    return bool(re.search(rf"{slot}[：:|]+[^，。；]{{2,}}|[\u4e00-\u9fff]{{2,4}}(?:同志)?(?:任|为|兼任|担任)\S{{0,20}}{slot}|"
+                          rf"由\S{{2,12}}(?:任|担任|兼任){slot}|^\|?{slot}\|", flat))
+
+
 def score_units(question: str, qtype: str, units: list[Unit], idf: IdfTable) -> list[tuple[float, Unit]]:
-    """Score each unit: the question's words in it (and in its section path), the kind of thing
-    asked for (a name, a date, an amount…), the rank of its passage; boilerplate and lead-in lines
-    ("成立…领导小组：") score low since the answer follows them."""
+    """Score each unit: the question's words in it, in its passage and section path; the kind of
+    thing asked for (a name in the asked post, a date, an amount…); the rank of its passage.
+    Boilerplate and lead-in lines ("成立…领导小组：") score low since the answer follows them."""
     qtokens = list(dict.fromkeys(tokenize(f"{question} {expand(question)}")))
     pattern = PATTERNS.get(qtype)
+    slots = asked_slots(question) if qtype in ("who", "dept") else []
+    passage_rel: dict[str, float] = {}
     scored = []
     for unit in units:
         text = unit.text.strip()
-        score = overlap(qtokens, text, idf) + 0.35 * overlap(qtokens, unit.chunk.section, idf)
+        key = unit.chunk.chunk_id
+        if key not in passage_rel:
+            passage_rel[key] = overlap(qtokens, f"{unit.chunk.header} {unit.chunk.text}", idf)
+        score = 0.55 * overlap(qtokens, text, idf) + 0.35 * passage_rel[key]
+        score += 0.2 * overlap(qtokens, unit.chunk.section, idf)
         if pattern and pattern.search(text):
-            score += 0.6 if qtype in ("who", "dept", "when", "number") else 0.3
+            score += 0.35 if qtype in ("who", "dept", "when", "number") else 0.2
+        if slots and any(_fills_slot(text, slot) for slot in slots):
+            score += 0.5
         if _BOILERPLATE.search(text):
             score -= 0.6
         if text.endswith(("：", ":")) and qtype != "list":
             score -= 0.3
         if len(squash(text)) < 6:
             score -= 0.5
-        score += 0.25 / (1 + unit.rank)
+        score += 0.2 / (1 + unit.rank)
         scored.append((score, unit))
     scored.sort(key=lambda su: (-su[0], su[1].rank, su[1].start))
     return scored

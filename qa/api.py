@@ -7,7 +7,7 @@ import time
 import unicodedata
 from dataclasses import asdict
 
-from .answer import Unit, compose, select_units, support
+from .answer import Unit, compose, missing_terms, select_units, support
 from .config import Settings, load_settings
 from .embed import Embedder, load_embedder
 from .errors import InputError
@@ -107,7 +107,7 @@ class Assistant:
             return True
         best_dense = max((h.dense_score or 0.0) for h in hits)
         return (support(question, hits, self.idf) < self.settings.refuse_support
-                or best_dense < self.settings.refuse_dense)
+                or best_dense < self.settings.refuse_dense or bool(missing_terms(question, hits)))
 
     def _document_lead(self, doc_id: str, units: list[Unit]) -> list[Unit]:
         """For 'which document / what is X about': the title block with its 文号 first, then the

@@ -136,5 +136,20 @@ def _print_answer(answer) -> None:
     click.echo("")
 
 
+@main.command("eval", context_settings={"ignore_unknown_options": True, "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def eval_command(args: tuple[str, ...]) -> None:
+    """Run the offline evaluation (eval/run.py); `qa eval --help` lists its options."""
+    import importlib.util
+
+    from .config import ROOT
+
+    if importlib.util.find_spec("eval") is None:  # the eval package sits at the repo root
+        sys.path.insert(0, str(ROOT))
+    from eval.run import main as run_eval
+
+    sys.exit(run_eval(list(args)))
+
+
 if __name__ == "__main__":
     main(sys.argv[1:])

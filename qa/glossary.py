@@ -60,6 +60,12 @@ GLOSSARY: dict[str, str] = {
     "power supply": "供电", "grid": "电网", "approval": "审批", "license": "许可证 证",
     "permit": "许可", "register": "登记 备案", "registration": "登记", "apply": "申请", "application": "申请",
     "procedure": "程序 流程", "process": "流程 程序", "report to": "报告 报送", "hours": "小时",
+    "first quarter": "第一季度", "second quarter": "第二季度", "third quarter": "第三季度",
+    "fourth quarter": "第四季度", "first": "第一", "second": "第二", "third": "第三", "fourth": "第四",
+    "fifth": "第五", "sixth": "第六", "seventh": "第七", "eighth": "第八", "1st": "第一", "2nd": "第二",
+    "3rd": "第三", "4th": "第四", "5th": "第五", "6th": "第六", "7th": "第七", "8th": "第八",
+    "no. 1": "第一", "no. 2": "第二", "no. 3": "第三", "no. 4": "第四", "no. 5": "第五", "no. 6": "第六",
+    "national population census": "全国人口普查", "economic census": "经济普查",
     "days": "日 天", "working days": "工作日", "year": "年", "month": "月",
 }
 _PATTERN = re.compile(

@@ -159,13 +159,17 @@ class Retriever:
 
 
 def diversify(hits: list[Hit], k: int, per_doc: int) -> list[Hit]:
-    """Best hits first, at most `per_doc` per document until k are chosen, then fill up."""
+    """Best hits first; the best document may fill up to k-1 places, every other one at most
+    `per_doc`, so one document cannot crowd out the others when the question is about another."""
     chosen: list[Hit] = []
     counts: dict[str, int] = {}
+    top_doc = hits[0].chunk.doc_id if hits else None
     for hit in hits:
-        if counts.get(hit.chunk.doc_id, 0) < per_doc:
+        doc = hit.chunk.doc_id
+        cap = max(k - 1, per_doc) if doc == top_doc else per_doc
+        if counts.get(doc, 0) < cap:
             chosen.append(hit)
-            counts[hit.chunk.doc_id] = counts.get(hit.chunk.doc_id, 0) + 1
+            counts[doc] = counts.get(doc, 0) + 1
         if len(chosen) == k:
             return chosen
     rest = [h for h in hits if h not in chosen]
