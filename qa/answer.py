@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from .glossary import expand
 from .lexical import IdfTable, tokenize
 from .qtype import PATTERNS
+from .sections import heading_level
 from .text import squash, tidy
 from .types import Chunk, Citation, Hit
 
@@ -34,23 +35,43 @@ class Unit:
 
 
 def split_units(chunk: Chunk, rank: int) -> list[Unit]:
-    """Lines, and sentences inside long lines; table rows stay whole."""
+    """Sentences and table rows. Lines that OCR broke mid-sentence are joined first (a line that
+    does not end a sentence continues on the next, unless either is a table row or a heading)."""
     units: list[Unit] = []
-    pos = chunk.start
-    for line in chunk.text.split("\n"):
-        line_start = pos
-        pos += len(line) + 1
-        if not line.strip():
-            continue
-        parts = [line] if ("\t" in line or "|" in line or len(line) <= MAX_UNIT // 2) else _UNIT_END.split(line)
-        offset = line_start
+    for start, end in _logical_lines(chunk):
+        line = chunk.text[start - chunk.start:end - chunk.start]
+        is_row = "\t" in line or "|" in line
+        parts = [line] if is_row or len(line) <= MAX_UNIT // 2 else _UNIT_END.split(line)
+        offset = start
         for part in parts:
             text = part.strip()
             if text:
-                start = offset + part.index(text[0])
-                units.append(Unit(chunk, rank, start, start + len(text)))
+                begin = offset + part.index(text[0])
+                units.append(Unit(chunk, rank, begin, begin + len(text)))
             offset += len(part)
     return units
+
+
+def _logical_lines(chunk: Chunk) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    pos = chunk.start
+    open_line = False
+    for raw in chunk.text.split("\n"):
+        start, end = pos, pos + len(raw)
+        pos = end + 1
+        line = raw.strip()
+        if not line:
+            continue
+        row = "\t" in line or "|" in line
+        if open_line and not row and heading_level(line) is None:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+        open_line = not row and not line.endswith(_SENTENCE_END) and len(line) >= 8
+    return spans
+
+
+_SENTENCE_END = ("。", "；", ";", "：", ":", "！", "？", "!", "?", "）", ")")
 
 
 def overlap(question_tokens: list[str], text: str, idf: IdfTable) -> float:

@@ -27,8 +27,8 @@ class Settings:
     # chunking (characters)
     chunk_size: int = 400
     chunk_overlap: int = 40
-    # FAISS: exact IndexFlatIP below this many vectors, HNSW from here on
-    approx_from: int = 200_000
+    # FAISS: exact IndexFlatIP below this many vectors, IVF-Flat from here on (bench/faiss_bench.py)
+    approx_from: int = 300_000
     # retrieval
     dense_k: int = 40
     bm25_k: int = 40
@@ -38,10 +38,21 @@ class Settings:
     k: int = 5  # citations per answer
     # answers
     # refuse when the evidence covers less of the question's vocabulary than this (0..1) ...
-    refuse_support: float = 0.5
+    refuse_support: float = 0.4
     # ... or when the best dense cosine is below this; both calibrated on the dev set (eval/)
     refuse_dense: float = 0.0
     max_question_chars: int = 1000
+    # LLM answers (qa/llm.py): backend "auto" (llama-cpp when installed, else none), "llama-cpp",
+    # "openai" (an OpenAI-compatible server at llm_base_url; key in QA_LLM_API_KEY) or "none"
+    llm_backend: str = "auto"
+    llm_model_path: str = ""  # a GGUF file; empty = the default model assembled from its PyPI parts
+    llm_cache_dir: Path = ROOT / ".cache" / "models"
+    llm_base_url: str = ""  # e.g. http://127.0.0.1:8000/v1
+    llm_model: str = ""  # model name sent to the server
+    llm_timeout: float = 60.0  # seconds
+    llm_max_tokens: int = 256
+    llm_threads: int = 2
+    llm_ctx: int = 4096
     # UI
     host: str = "127.0.0.1"
     port: int = 7860
@@ -59,7 +70,8 @@ def load_settings(**overrides: object) -> Settings:
     if unknown:
         raise InputError(f"unknown setting(s) {sorted(unknown)}; valid: {[f.name for f in fields(Settings)]}")
     settings = replace(Settings(), **values)
-    return replace(settings, data_dir=Path(settings.data_dir), index_dir=Path(settings.index_dir))
+    return replace(settings, data_dir=Path(settings.data_dir), index_dir=Path(settings.index_dir),
+                   llm_cache_dir=Path(settings.llm_cache_dir))
 
 
 def _convert(name: str, raw: str, kind: type) -> object:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import math
 import os
 import shutil
 import time
@@ -44,19 +45,24 @@ def chunker_params(settings: Settings) -> dict:
             "chunk_overlap": settings.chunk_overlap}
 
 
-def make_dense_index(vectors: np.ndarray, approx_from: int):
-    """Exact IndexFlatIP for small corpora; HNSW (M=32, efSearch=128) from `approx_from` vectors."""
+def make_dense_index(vectors: np.ndarray, approx_from: int, seed: int = 0):
+    """Exact IndexFlatIP below `approx_from` vectors; IVF-Flat (inner product, nlist = 4·sqrt(N),
+    nprobe = 32) from there on. bench/faiss_bench.py: exact search passes ~20 ms/query near 370k
+    vectors on 2 cores, while IVF keeps recall@10 at 1.000 at 100k and 1M."""
     import faiss
 
-    dim = vectors.shape[1]
-    if len(vectors) >= approx_from:
-        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = 128
-    else:
+    n, dim = vectors.shape
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if n < max(approx_from, 1):
         index = faiss.IndexFlatIP(dim)
-    if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    else:
+        nlist = int(round(4 * math.sqrt(n)))
+        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        sample = np.random.default_rng(seed).choice(n, min(n, 50 * nlist), replace=False)
+        index.train(vectors[sample])
+        index.nprobe = 32
+    if n:
+        index.add(vectors)
     return index
 
 

@@ -109,7 +109,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
             "embedder_kind": settings.embedder, "model": settings.model, "dim": dim,
             "chunker": chunker_params(settings), "files": hashes,
             "n_documents": len(docs_json), "n_chunks": len(chunks),
-            "dense_index": "hnsw" if len(chunks) >= settings.approx_from else "flat",
+            "dense_index": "ivf-flat" if len(chunks) >= settings.approx_from else "flat",
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         data = IndexData(manifest=manifest, documents={}, chunks=chunks, vectors=matrix,

@@ -104,3 +104,19 @@ def test_second_concurrent_ingest_gets_a_clear_message(settings, fake_embedder):
     with ingest_lock(settings.index_dir):
         with pytest.raises(QAError, match="another `qa ingest`"):
             ingest(settings, embedder=fake_embedder, progress=False)
+
+
+def test_approximate_index_from_threshold():
+    import numpy as np
+
+    from qa.index import make_dense_index
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2000, 16)).astype("float32")
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    exact = make_dense_index(x, approx_from=10_000)
+    approx = make_dense_index(x, approx_from=1_000)
+    assert type(exact).__name__ == "IndexFlatIP" and type(approx).__name__ == "IndexIVFFlat"
+    assert approx.nprobe == 32 and approx.ntotal == 2000
+    _, a = approx.search(x[:20], 1)
+    assert (a[:, 0] == np.arange(20)).mean() >= 0.9  # each vector finds itself
