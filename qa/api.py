@@ -18,6 +18,7 @@ from .types import Answer, Chunk, Citation, Document, Hit
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 MAX_K = 20
+EVIDENCE_DEPTH = 8  # passages read for the answer; only those quoted are cited
 
 
 def clean_question(question: str, limit: int) -> tuple[str, tuple[str, ...]]:
@@ -76,7 +77,7 @@ class Assistant:
         started = time.perf_counter()
         text, notices = clean_question(question, self.settings.max_question_chars)
         k = check_k(k if k is not None else self.settings.k, MAX_K)
-        hits = self.retriever.search(text, filters, k)
+        hits = self.retriever.search(text, filters, max(k, EVIDENCE_DEPTH))
         retrieved = time.perf_counter()
         answer = self._extractive(text, hits, notices)
         done = time.perf_counter()
