@@ -213,7 +213,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
+    log.setLevel(logging.INFO)  # our progress; libraries (faiss' loader) stay at WARNING
     try:
         questions = load_questions(args.questions)
     except (OSError, ValueError) as exc:

@@ -141,11 +141,13 @@ def _fills_slot(text: str, slot: str) -> bool:
                           rf"由\S{{2,12}}(?:任|担任|兼任){slot}|^\|?{slot}\|", flat))
 
 
-def score_units(question: str, qtype: str, units: list[Unit], idf: IdfTable) -> list[tuple[float, Unit]]:
+def score_units(question: str, qtype: str, units: list[Unit], idf: IdfTable,
+                context: str = "") -> list[tuple[float, Unit]]:
     """Score each unit: the question's words in it, in its passage and section path; the kind of
     thing asked for (a name in the asked post, a date, an amount…); the rank of its passage.
     Boilerplate and lead-in lines ("成立…领导小组：") score low since the answer follows them."""
     qtokens = list(dict.fromkeys(tokenize(f"{question} {expand(question)}")))
+    ctokens = list(dict.fromkeys(qtokens + tokenize(context))) if context else qtokens
     pattern = PATTERNS.get(qtype)
     slots = asked_slots(question) if qtype in ("who", "dept") else []
     passage_rel: dict[str, float] = {}
@@ -154,7 +156,7 @@ def score_units(question: str, qtype: str, units: list[Unit], idf: IdfTable) -> 
         text = unit.text.strip()
         key = unit.chunk.chunk_id
         if key not in passage_rel:
-            passage_rel[key] = overlap(qtokens, f"{unit.chunk.header} {unit.chunk.text}", idf)
+            passage_rel[key] = overlap(ctokens, f"{unit.chunk.header} {unit.chunk.text}", idf)
         score = 0.55 * overlap(qtokens, text, idf) + 0.35 * passage_rel[key]
         score += 0.2 * overlap(qtokens, unit.chunk.section, idf)
         if pattern and pattern.search(text):
@@ -174,13 +176,14 @@ def score_units(question: str, qtype: str, units: list[Unit], idf: IdfTable) -> 
 
 
 def select_units(question: str, qtype: str, hits: list[Hit], idf: IdfTable,
-                 body_start: dict[str, int] | None = None, max_units: int = 3) -> list[Unit]:
+                 body_start: dict[str, int] | None = None, max_units: int = 3,
+                 context: str = "") -> list[Unit]:
     """The best unit, plus up to two more that are nearly as good (more for lists and procedures).
     Units before `body_start[doc_id]` (title block and 文号 line) are not candidates."""
     body_start = body_start or {}
     units = [u for rank, hit in enumerate(hits) for u in split_units(hit.chunk, rank)
              if u.start >= body_start.get(u.chunk.doc_id, 0)]
-    scored = score_units(question, qtype, units, idf)
+    scored = score_units(question, qtype, units, idf, context)
     if not scored:
         return []
     best_score, best = scored[0]
@@ -215,11 +218,13 @@ def _with_lead_ins(chosen: list[Unit], units: list[Unit]) -> list[Unit]:
 
 
 def compose(units: list[Unit], source_chunk, citation) -> tuple[str, list[Citation]]:
-    """Answer text (units in evidence order, each followed by its [n]) and the citations it uses.
+    """Answer text and the citations it uses: passages in the order their best unit was chosen,
+    units in text order inside a passage, each run of one passage followed by its [n].
 
     `source_chunk(unit)` gives the indexed chunk a unit is quoted from; `citation(chunk, n)` its Citation.
     """
-    order = sorted(units, key=lambda u: (u.rank, u.start))
+    first_seen = {id(u.chunk): i for i, u in reversed(list(enumerate(units)))}
+    order = sorted(units, key=lambda u: (first_seen[id(u.chunk)], u.start))  # best passage first
     numbers: dict[str, int] = {}
     cited: list[Chunk] = []
     groups: list[tuple[int, list[str]]] = []  # consecutive units of one source share one [n]

@@ -38,6 +38,8 @@ def clean_question(question: str, limit: int) -> tuple[str, tuple[str, ...]]:
 
 
 def is_english(question: str) -> bool:
+    """More Latin letters than Chinese characters, not counting HTML tags or URLs."""
+    question = re.sub(r"<[^>]*>|https?://\S+", " ", question)
     letters = sum(ch.isascii() and ch.isalpha() for ch in question)
     return letters > 2 * len(_CJK.findall(question))
 
@@ -51,6 +53,7 @@ class Assistant:
         self.retriever = Retriever(data, embedder, settings)
         self.idf = data.lexical.idf()
         self.body_start = {d.doc_id: d.body_start for d in data.documents.values()}
+        self._chunks_by_id = {c.chunk_id: c for c in data.chunks}
 
     @classmethod
     def load(cls, settings: Settings | None = None, embedder: Embedder | None = None) -> Assistant:
@@ -66,20 +69,25 @@ class Assistant:
         return self.data.documents.get(doc_id)
 
     def chunk(self, chunk_id: str) -> Chunk | None:
-        return next((c for c in self.data.chunks if c.chunk_id == chunk_id), None)
+        return self._chunks_by_id.get(chunk_id)
 
     # --- questions -----------------------------------------------------------------------------
     def search(self, question: str, filters: Filters | None = None, k: int | None = None) -> list[Hit]:
         text, _ = clean_question(question, self.settings.max_question_chars)
         return self.retriever.search(text, filters, check_k(k or self.settings.k, MAX_K))
 
-    def ask(self, question: str, filters: Filters | None = None, k: int | None = None) -> Answer:
+    def ask(self, question: str, filters: Filters | None = None, k: int | None = None,
+            context: str | None = None) -> Answer:
+        """Answer a question. `context` (e.g. the previous question in a chat) also steers retrieval,
+        but the answer is chosen for `question` and grounded in the passages found."""
         started = time.perf_counter()
         text, notices = clean_question(question, self.settings.max_question_chars)
         k = check_k(k if k is not None else self.settings.k, MAX_K)
-        hits = self.retriever.search(text, filters, max(k, EVIDENCE_DEPTH))
+        extra = (f"{clean_question(context, self.settings.max_question_chars)[0]} {text}",) if (
+            context and context.strip()) else ()
+        hits = self.retriever.search(text, filters, max(k, EVIDENCE_DEPTH), extra_queries=extra)
         retrieved = time.perf_counter()
-        answer = self._extractive(text, hits, notices)
+        answer = self._extractive(text, hits, notices, context=extra[0] if extra else "")
         done = time.perf_counter()
         timings = {"retrieve": (retrieved - started) * 1000, "answer": (done - retrieved) * 1000,
                    "total": (done - started) * 1000}
@@ -87,14 +95,15 @@ class Assistant:
                       mode=answer.mode, citations=answer.citations, timings_ms=timings,
                       notices=answer.notices, suggestions=answer.suggestions)
 
-    def _extractive(self, question: str, hits: list[Hit], notices: tuple[str, ...]) -> Answer:
+    def _extractive(self, question: str, hits: list[Hit], notices: tuple[str, ...],
+                    context: str = "") -> Answer:
         english = is_english(question)
         routed = doc_numbers_in(question, self.retriever.docs_by_number)
         if self.should_refuse(question, hits) and not routed:
             return self._refusal(question, hits, english, notices)
         qtype = question_type(question)
         evidence = merge_adjacent(hits, self.data)
-        units = select_units(question, qtype, evidence, self.idf, self.body_start)
+        units = select_units(question, qtype, evidence, self.idf, self.body_start, context=context)
         if qtype == "docnum" or routed:
             units = self._document_lead(hits[0].chunk.doc_id, units)
         text, citations = compose(units, self._source_chunk, self._citation)
@@ -114,14 +123,17 @@ class Assistant:
         """For 'which document / what is X about': the title block with its 文号 first, then the
         best content sentence from that document."""
         doc = self.data.documents[doc_id]
-        first = self.data.chunks[self.retriever.rows_of_doc[doc_id][0]]
+        rows = self.retriever.rows_of_doc.get(doc_id)
+        if not rows:
+            return units
+        first = self.data.chunks[rows[0]]
         lead = Unit(first, -1, doc.start, min(doc.body_start, first.end))
         content = [u for u in units if u.chunk.doc_id == doc_id and u.start >= doc.body_start][:1]
         return [lead] + content
 
     def _source_chunk(self, unit: Unit) -> Chunk:
         """The indexed chunk that holds a unit (evidence passages may be merged neighbours)."""
-        rows = self.retriever.rows_of_doc[unit.chunk.doc_id]
+        rows = self.retriever.rows_of_doc.get(unit.chunk.doc_id, [])
         holders = [self.data.chunks[r] for r in rows
                    if self.data.chunks[r].start <= unit.start < self.data.chunks[r].end]
         whole = [c for c in holders if unit.end <= c.end]

@@ -151,5 +151,18 @@ def eval_command(args: tuple[str, ...]) -> None:
     sys.exit(run_eval(list(args)))
 
 
+@main.command()
+@click.option("--host", default=None, help="Interface to listen on (default: QA_HOST or 127.0.0.1, local only).")
+@click.option("--port", type=int, default=None, help="Port (default: QA_PORT or 7860).")
+def serve(host: str | None, port: int | None) -> None:
+    """Start the chat UI in the browser (Gradio + source pages)."""
+    from .ui import serve as run_server
+
+    try:
+        run_server(load_settings(), host=host, port=port)
+    except QAError as exc:
+        _fail(exc)
+
+
 if __name__ == "__main__":
     main(sys.argv[1:])

@@ -90,6 +90,7 @@ class Retriever:
             if doc.doc_number_norm:
                 self.docs_by_number.setdefault(doc.doc_number_norm, []).append(doc.doc_id)
         self.years = {doc.issue.year for doc in data.documents.values()}
+        self._vectors: dict[str, np.ndarray] = {}
 
     def mask(self, filters: Filters) -> np.ndarray | None:
         if not filters.active:
@@ -106,7 +107,7 @@ class Retriever:
         s = self.settings
         mask = self.mask(filters)
         queries = (question, *extra_queries)
-        query_vecs = self.embedder.embed_queries(list(queries))
+        query_vecs = [self._query_vector(q) for q in queries]
         rankings: list[tuple[list[int], float]] = []
         dense_best: dict[int, float] = {}
         bm25_best: dict[int, float] = {}
@@ -133,6 +134,16 @@ class Retriever:
                     bm25_score=bm25_best.get(r)) for r in order]
         return diversify(hits, k, per_doc)
 
+    def _query_vector(self, query: str) -> np.ndarray:
+        """Query embeddings are cached: a chat retry, `search` then `ask`, the same question twice."""
+        vec = self._vectors.get(query)
+        if vec is None:
+            vec = self.embedder.embed_queries([query])[0]
+            if len(self._vectors) >= 512:
+                self._vectors.pop(next(iter(self._vectors)))
+            self._vectors[query] = vec
+        return vec
+
     def _dense_scores(self, vec: np.ndarray, mask: np.ndarray | None, k: int) -> np.ndarray:
         if mask is not None or self.data.dense.ntotal <= 50_000:
             return self.data.vectors @ vec  # exact scores for every row: cheap at this size
@@ -147,7 +158,7 @@ class Retriever:
                   for doc_id in self.docs_by_number[n]]
         top = max(fused.values(), default=1.0)
         for doc_id in routed:
-            for i, row in enumerate(self.rows_of_doc[doc_id]):
+            for i, row in enumerate(self.rows_of_doc.get(doc_id, ())):
                 if mask is None or mask[row]:
                     fused[row] = fused.get(row, 0.0) + top * DOC_ROUTE_BOOST / (1 + 0.1 * i)
         years = {int(y) for y in _YEAR.findall(nfkc(question))} & self.years

@@ -11,6 +11,7 @@ import pytest
 
 from qa.config import load_settings
 from qa.embed import Embedder
+from qa.llm import LLM
 
 DATA = Path(__file__).parent / "data"
 MINI = DATA / "mini-gazette.txt"
@@ -63,3 +64,31 @@ def settings(tmp_path: Path, corpus_dir: Path):
 @pytest.fixture
 def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()
+
+
+class ScriptedLLM(LLM):
+    """Returns scripted replies in order (streamed one character at a time when asked) and records
+    the messages and options of each call."""
+
+    name = "fake/scripted"
+
+    def __init__(self, replies: list[str]) -> None:
+        self.replies = list(replies)
+        self.calls: list[dict] = []  # {"messages", "max_tokens", "temperature", "stop"}
+
+    def _stream(self, messages, max_tokens, temperature, stop):
+        self.calls.append({"messages": messages, "max_tokens": max_tokens, "temperature": temperature,
+                           "stop": stop})
+        if not self.replies:
+            raise AssertionError(f"ScriptedLLM ran out of replies after {len(self.calls) - 1} call(s)")
+        yield from self.replies.pop(0)
+
+    @property
+    def messages(self) -> list[list[dict]]:
+        return [call["messages"] for call in self.calls]
+
+
+@pytest.fixture
+def scripted_llm():
+    """`scripted_llm(["reply 1", "reply 2"])` -> a ScriptedLLM."""
+    return ScriptedLLM

@@ -183,3 +183,11 @@ def test_cli_docs_json(cli_env):
     assert set(rows[0]) == {"doc_id", "title", "doc_number", "issuer", "date", "issue", "category", "page",
                             "source", "n_chunks"}
     assert "100% TOC coverage" in result.stderr
+
+
+def test_follow_up_context_steers_retrieval(assistant):
+    plain = assistant.ask("副组长是谁？")
+    follow = assistant.ask("副组长是谁？", context="铁路规划建设工作领导小组组长是谁")
+    assert "李四" in follow.answer
+    assert follow.citations[0].doc_number == "阳政办函〔2022〕120号"
+    assert plain.answer != follow.answer or "李四" in plain.answer
