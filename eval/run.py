@@ -10,7 +10,6 @@ Progress and logs go to stderr.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import platform

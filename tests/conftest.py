@@ -66,6 +66,16 @@ def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()
 
 
+@pytest.fixture
+def assistant(settings, fake_embedder):
+    """An Assistant over the mini gazette, indexed with the fake embedder."""
+    from qa.api import Assistant
+    from qa.ingest import ingest
+
+    ingest(settings, embedder=fake_embedder, progress=False)
+    return Assistant.load(settings, embedder=fake_embedder)
+
+
 class ScriptedLLM(LLM):
     """Returns scripted replies in order (streamed one character at a time when asked) and records
     the messages and options of each call."""

@@ -4,18 +4,12 @@ import pytest
 from click.testing import CliRunner
 
 from qa.answer import verify
-from qa.api import Assistant, answer_to_dict, clean_question
+from qa.api import Assistant, clean_question
 from qa.cli import main
 from qa.errors import InputError
 from qa.ingest import ingest
 from qa.retrieve import Filters, diversify, rrf, top_rows
 from qa.types import Chunk, Citation, Hit
-
-
-@pytest.fixture
-def assistant(settings, fake_embedder):
-    ingest(settings, embedder=fake_embedder, progress=False)
-    return Assistant.load(settings, embedder=fake_embedder)
 
 
 def test_rrf_sums_reciprocal_ranks():

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from qa.api import Assistant
-from qa.ingest import ingest
 from qa.ui import build_app
 
 pytestmark = pytest.mark.slow
@@ -28,12 +26,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-@pytest.fixture
-def assistant(settings, fake_embedder):
-    ingest(settings, embedder=fake_embedder, progress=False)
-    return Assistant.load(settings, embedder=fake_embedder)
 
 
 @pytest.fixture

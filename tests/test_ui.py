@@ -16,12 +16,6 @@ QUESTION = "自建房安全专项整治领导小组组长是谁"
 
 
 @pytest.fixture
-def assistant(settings, fake_embedder):
-    ingest(settings, embedder=fake_embedder, progress=False)
-    return Assistant.load(settings, embedder=fake_embedder)
-
-
-@pytest.fixture
 def client(assistant, settings):
     return TestClient(build_app(assistant, settings))
 
