@@ -84,12 +84,17 @@ def overlap(question_tokens: list[str], text: str, idf: IdfTable) -> float:
     return found / total if total else 0.0
 
 
+# The asking words of a question (not things the evidence should contain).
+_ASKING = re.compile(r"多少[钱元人个家项次级名]?|几[个家项次元名人级天年月日位所条种块]?|哪[几些个位里儿家项]+\S?|"
+                     r"多长时间?|多久|多大|一共|总共|分别|具体|什么|怎么|怎样|如何|是否|是谁|谁|吗|呢")
+
+
 def support(question: str, hits: list[Hit], idf: IdfTable, top: int = 3) -> float:
     """How much of the question's Chinese/number vocabulary the best evidence covers (0..1).
 
     English words are left out: they are never in the Chinese passages. 1.0 when nothing is left.
     """
-    tokens = [t for t in set(tokenize(question)) if _CJK.search(t) or t.isdigit()]
+    tokens = [t for t in set(tokenize(_ASKING.sub(" ", question))) if _CJK.search(t) or t.isdigit()]
     tokens = [t for t in tokens if not any(t != o and t in o for o in tokens)]  # 自建房 covers 自建, 建房
     if not tokens:
         return 1.0
