@@ -134,6 +134,9 @@ class Retriever:
                     bm25_score=bm25_best.get(r)) for r in order]
         return diversify(hits, k, per_doc)
 
+    def clear_cache(self) -> None:
+        self._vectors.clear()
+
     def _query_vector(self, query: str) -> np.ndarray:
         """Query embeddings are cached: a chat retry, `search` then `ask`, the same question twice."""
         vec = self._vectors.get(query)
