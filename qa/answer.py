@@ -261,7 +261,7 @@ def _join(parts: list[str]) -> str:
 
 # Verification (also used for LLM answers): every number, date, 文号 and person name in an answer
 # must appear in a cited passage, and every [n] must exist.
-_NUMBERS = re.compile(r"\d+(?:\.\d+)?")
+_NUMBERS = re.compile(r"\d+(?:\.\d+)?(?:万元|亿元|元|%|％|年|个月|月|日|个|家|户|人|名|项|次|天|小时|平方米|米|吨|辆|座)?")
 _DOCNUM = re.compile(r"[\u4e00-\u9fff]{2,6}\s*[〔\[［(（]\s*\d{4}\s*[〕\]］)）]\s*\d+\s*号")
 
 
@@ -278,8 +278,8 @@ def verify(answer: str, citations: list[Citation] | tuple[Citation, ...]) -> lis
         if squash(item) not in passages:
             problems.append(f"文号 {item} is not in the cited passages")
     body = _DOCNUM.sub(" ", body)
-    for number in _NUMBERS.findall(squash(body)):
-        if number not in passages:
+    for number in _NUMBERS.findall(squash(body)):  # with its unit, not as part of a longer number
+        if not re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", passages):
             problems.append(f"number {number} is not in the cited passages")
     for name in person_names(body):
         if squash(name) not in passages:

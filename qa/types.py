@@ -129,3 +129,4 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     notices: tuple[str, ...] = ()
     suggestions: tuple[str, ...] = ()  # closest document titles, when refused
+    fallback: str = ""  # why an LLM answer was replaced by the extractive one (mode is then "extractive")

@@ -4,7 +4,6 @@ passage highlighted in its document. Local-only by default (127.0.0.1); never sh
 from __future__ import annotations
 
 import html
-import inspect
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -34,9 +33,11 @@ FONTS = '"Noto Serif CJK SC", "Source Han Serif SC", "Songti SC", SimSun, serif'
 SANS = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif'
 
 
-def available_modes() -> list[str]:
-    """Answer modes the UI offers; "llm" joins when the API supports it."""
-    return ["extractive"]
+def available_modes(settings: Settings | None = None) -> list[str]:
+    """Answer modes the UI offers: "llm" when a local model (or a server) is configured."""
+    from .llm import llm_configured
+
+    return ["extractive", "llm"] if llm_configured(settings or load_settings()) else ["extractive"]
 
 
 def _gradio():
@@ -126,17 +127,6 @@ def follow_up_context(question: str, previous: list[str]) -> str | None:
     return None
 
 
-def ask_kwargs(assistant: Assistant, mode: str | None, context: str | None) -> dict:
-    """Optional `ask` arguments, passed only if the API accepts them."""
-    params = inspect.signature(assistant.ask).parameters
-    kwargs = {}
-    if context and "context" in params:
-        kwargs["context"] = context
-    if mode and "mode" in params:
-        kwargs["mode"] = mode
-    return kwargs
-
-
 def respond(backend: Backend, question: str, history: list | None, previous: list[str] | None,
             year: str | None = ALL, category: str | None = ALL, mode: str | None = "extractive",
             delay: float = 0.015) -> Iterator[tuple[list, list[str], str]]:
@@ -151,18 +141,26 @@ def respond(backend: Backend, question: str, history: list | None, previous: lis
     yield history, previous, ""
     try:
         assistant = backend.get()
-        answer = assistant.ask(question, filters=make_filters(year, category),
-                               **ask_kwargs(assistant, mode, follow_up_context(question, previous)))
+        draft = ""
+        for item in assistant.ask_stream(question, filters=make_filters(year, category), mode=mode,
+                                         context=follow_up_context(question, previous)):
+            if isinstance(item, str):  # LLM text as it is written: a draft until it is verified
+                draft += item
+                history[-1] = {"role": "assistant", "content": f"*草稿，核对中 / draft, checking…*\n\n{md_text(draft)}"}
+                yield history, previous, ""
+            else:
+                answer = item
     except QAError as exc:
         history[-1] = {"role": "assistant", "content": error_markdown(exc)}
         yield history, previous, ""
         return
     previous.append(question)
-    step = max(4, len(answer.answer) // 25)
-    for end in range(step, len(answer.answer) + step, step):
-        history[-1] = {"role": "assistant", "content": md_text(answer.answer[:end])}
-        yield history, previous, ""
-        time.sleep(delay)
+    if answer.mode == "extractive":  # shown progressively, like a stream
+        step = max(4, len(answer.answer) // 25)
+        for end in range(step, len(answer.answer) + step, step):
+            history[-1] = {"role": "assistant", "content": md_text(answer.answer[:end])}
+            yield history, previous, ""
+            time.sleep(delay)
     parts = [md_text(answer.answer), extras_markdown(answer)]
     if answer.citations:
         parts.append("**来源 / Sources**\n\n" + sources_markdown(answer))
@@ -170,10 +168,10 @@ def respond(backend: Backend, question: str, history: list | None, previous: lis
     yield history, previous, ""
 
 
-def api_ask(backend: Backend, question: str, year: str = "", category: str = "") -> dict:
+def api_ask(backend: Backend, question: str, year: str = "", category: str = "", mode: str = "") -> dict:
     """The `ask` API endpoint: the JSON of `qa ask --json`."""
     assistant = backend.get()
-    return answer_to_dict(assistant.ask(question, filters=make_filters(year, category)))
+    return answer_to_dict(assistant.ask(question, filters=make_filters(year, category), mode=mode or None))
 
 
 # --- The document page --------------------------------------------------------------------------------
@@ -229,8 +227,9 @@ CHAT_CSS = f"""
 """
 
 
-def build_blocks(backend: Backend):
+def build_blocks(backend: Backend, settings: Settings | None = None):
     gr = _gradio()
+    settings = settings or load_settings()
     assistant, problem = backend.try_get()
     docs = assistant.documents() if assistant else []
     years = [ALL] + [str(y) for y in sorted({d.issue.year for d in docs}, reverse=True)]
@@ -249,7 +248,9 @@ def build_blocks(backend: Backend):
         with gr.Row():
             year = gr.Dropdown(years, value=ALL, label="年份 / Year")
             category = gr.Dropdown(categories, value=ALL, label="类别 / Category")
-            mode = gr.Radio(available_modes(), value=available_modes()[0], label="模式 / Mode")
+            modes = available_modes(settings)
+            mode = gr.Radio(modes, value=settings.answer_mode if settings.answer_mode in modes else modes[0],
+                            label="模式 / Mode")
         gr.Examples(EXAMPLES, inputs=[question], label="示例问题 / Examples")
         previous = gr.State([])
 
@@ -261,10 +262,10 @@ def build_blocks(backend: Backend):
         question.submit(on_ask, inputs, outputs, api_visibility="private")
         send.click(on_ask, inputs, outputs, api_visibility="private")
 
-        def ask(question: str, year: str = "", category: str = "") -> dict:
+        def ask(question: str, year: str = "", category: str = "", mode: str = "") -> dict:
             """Ask a question; returns the JSON of `qa ask --json` (question, answer, refused, mode, citations …)."""
             try:
-                return api_ask(backend, question, year, category)
+                return api_ask(backend, question, year, category, mode)
             except QAError as exc:
                 raise gr.Error(str(exc)) from None
 
@@ -299,7 +300,7 @@ def build_app(assistant: Assistant | Callable[[], Assistant] | None = None,
                                 status_code=404)
         return HTMLResponse(document_page(doc, cited))
 
-    return gr.mount_gradio_app(app, build_blocks(backend), path="/", server_name=settings.host,
+    return gr.mount_gradio_app(app, build_blocks(backend, settings), path="/", server_name=settings.host,
                                server_port=settings.port, css=CHAT_CSS, ssr_mode=False,
                                footer_links=["api"])
 

@@ -102,7 +102,7 @@ def test_refusal_shows_suggestions(assistant):
     assert all(md_text(s) in extras_markdown(bare) for s in answer.suggestions)
 
 
-def test_follow_up_passes_context_only_when_supported(assistant):
+def test_follow_up_passes_the_previous_question_as_context(assistant):
     assert follow_up_context("它的副组长呢？", [QUESTION]) == QUESTION
     assert follow_up_context("Who chairs it?", ["q"]) == "q"
     assert follow_up_context("阳政办发〔2022〕57号讲什么内容", ["q"]) is None
@@ -110,15 +110,24 @@ def test_follow_up_passes_context_only_when_supported(assistant):
 
     calls = []
 
-    class WithContext(Assistant):
-        def ask(self, question, filters=None, k=None, context=None):
-            calls.append(context)
-            return super().ask(question, filters=filters, k=k)
+    class Recording(Assistant):
+        def ask_stream(self, question, filters=None, k=None, context=None, mode=None):
+            calls.append((context, mode))
+            return super().ask_stream(question, filters=filters, k=k, context=context, mode=mode)
 
-    with_context = WithContext(assistant.settings, assistant.data, assistant.retriever.embedder)
-    list(respond(Backend(with_context), "副组长呢", [], [QUESTION], delay=0))
-    assert calls == [QUESTION]
-    list(respond(Backend(assistant), "副组长呢", [], [QUESTION], delay=0))  # plain ask(): no context kwarg
+    recording = Recording(assistant.settings, assistant.data, assistant.retriever.embedder)
+    list(respond(Backend(recording), "副组长呢", [], [QUESTION], delay=0))
+    assert calls == [(QUESTION, "extractive")]
+
+
+def test_llm_draft_is_shown_as_a_draft_then_the_verified_answer(assistant, scripted_llm):
+    from qa.generate import passages_for
+
+    n = next(i for i, c in enumerate(passages_for(assistant.search(QUESTION, k=8), 5), 1) if "韩加政" in c.text)
+    assistant._llm, assistant._llm_loaded = scripted_llm([f"组长是韩加政[{n}]。"]), True
+    turns = [h[-1]["content"] for h, _, _ in respond(Backend(assistant), QUESTION, [], [], mode="llm", delay=0)]
+    assert any("draft, checking" in t for t in turns)
+    assert "组长是韩加政\\[1\\]" in turns[-1] and "draft" not in turns[-1] and "/doc/" in turns[-1]
 
 
 def test_ask_api_returns_the_cli_contract(assistant):
