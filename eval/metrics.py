@@ -122,6 +122,10 @@ class Record:
     must_include: tuple[str, ...] = ()
     answer: str = ""
     top_chunks: tuple[str, ...] = ()  # chunk ids of the search hits, best first
+    mode: str = "extractive"  # how the shown answer was made
+    fallback: bool = False  # an LLM answer failed verification and the extractive one is shown
+    ttft_ms: float | None = None  # time to the first LLM text piece
+    language_ok: bool | None = None  # answer written in the question's language (None when refused)
     error: str | None = None
 
     @property
@@ -130,7 +134,8 @@ class Record:
 
 
 METRICS = ("hit@1", "hit@3", "hit@5", "hit@10", "mrr@10", "doc_hit@5", "answer_accuracy",
-           "citation_precision", "refusal_accuracy", "false_refusal_rate", "median_ms", "p95_ms")
+           "citation_precision", "refusal_accuracy", "false_refusal_rate", "language_match", "llm_fallback_rate",
+           "median_ttft_ms", "median_ms", "p95_ms")
 
 
 def aggregate(records: Sequence[Record]) -> dict[str, float | int | None]:
@@ -148,6 +153,11 @@ def aggregate(records: Sequence[Record]) -> dict[str, float | int | None]:
     out["refusal_accuracy"] = refusal_accuracy([r.refused for r in records], [r.answerable for r in records])
     out["false_refusal_rate"] = false_refusal_rate([r.refused for r in records],
                                                    [r.answerable for r in records])
+    out["language_match"] = share(r.language_ok for r in records if r.language_ok is not None)
+    tried = [r for r in records if r.mode == "llm" or r.fallback]
+    out["llm_fallback_rate"] = share(r.fallback for r in tried) if tried else None
+    ttft = [r.ttft_ms for r in records if r.ttft_ms is not None]
+    out["median_ttft_ms"] = median(ttft) if ttft else None
     out["median_ms"] = median(ms)
     out["p95_ms"] = p95(ms)
     out["n"] = len(records)

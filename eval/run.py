@@ -20,7 +20,7 @@ from dataclasses import asdict, replace
 from datetime import datetime
 from pathlib import Path
 
-from qa.api import Assistant
+from qa.api import Assistant, is_english
 from qa.config import ROOT, Settings, load_settings
 from qa.embed import Embedder, load_embedder
 from qa.errors import QAError
@@ -34,7 +34,7 @@ from .report import write_report
 
 CONFIGS = ("hybrid", "bm25-only", "dense-only", "textbook")
 DEFAULT_CONFIG = "hybrid"
-MODES = ("extractive",)  # "llm" goes here once qa.api can answer with a generator
+MODES = ("extractive", "llm")  # llm: each configuration is also evaluated with LLM answers ("<name>+llm")
 DEFAULT_OUT = ROOT / "eval" / "results"
 DEFAULT_CACHE = ROOT / "eval" / ".cache"
 SEARCH_DEPTH = 10
@@ -63,11 +63,20 @@ def select(questions: Sequence[Question], limit: int | None = None, types: Colle
     return chosen[:limit] if limit is not None else chosen
 
 
-def asker(mode: str) -> Callable[[Assistant, str], Answer]:
-    """How a configuration answers: one function per mode."""
-    if mode == "extractive":
-        return lambda assistant, question: assistant.ask(question)
-    raise QAError(f"unknown mode {mode!r}; valid: {list(MODES)}")
+def asker(mode: str) -> Callable[[Assistant, str], tuple[Answer, float | None]]:
+    """How a configuration answers: (answer, ms to the first LLM text piece or None)."""
+    if mode not in MODES:
+        raise QAError(f"unknown mode {mode!r}; valid: {list(MODES)}")
+
+    def ask(assistant: Assistant, question: str) -> tuple[Answer, float | None]:
+        started, first, answer = time.perf_counter(), None, None
+        for item in assistant.ask_stream(question, mode=mode):
+            if isinstance(item, str):
+                first = first if first is not None else (time.perf_counter() - started) * 1000
+            else:
+                answer = item
+        return answer, first
+    return ask
 
 
 def evaluate(assistant: Assistant, question: Question, ask: Callable[[Assistant, str], Answer]) -> Record:
@@ -79,7 +88,7 @@ def evaluate(assistant: Assistant, question: Question, ask: Callable[[Assistant,
         hits = assistant.search(question.question, k=SEARCH_DEPTH)
         assistant.retriever.clear_cache()  # latency includes embedding the question, as for a new one
         started = time.perf_counter()
-        answer = ask(assistant, question.question)
+        answer, ttft = ask(assistant, question.question)
         ms = (time.perf_counter() - started) * 1000
     except Exception as exc:  # noqa: BLE001 - one broken question must not end a long run
         if isinstance(exc, QAError):
@@ -102,7 +111,8 @@ def evaluate(assistant: Assistant, question: Question, ask: Callable[[Assistant,
         correct=(not answer.refused and answer_correct(answer.answer, question.must_include))
         if question.answerable else None,
         citation_precision=precision, ms=ms, retrieve_ms=answer.timings_ms.get("retrieve", 0.0),
-        answer=answer.answer,
+        answer=answer.answer, mode=answer.mode, fallback=bool(answer.fallback), ttft_ms=ttft,
+        language_ok=None if answer.refused else is_english(answer.answer) == (question.lang == "en"),
         top_chunks=tuple(h.chunk.chunk_id for h in hits))
 
 
@@ -129,7 +139,9 @@ def run(configs: Sequence[str], questions: Sequence[Question], settings: Setting
     started = time.perf_counter()
     load_at_start = os.getloadavg()[0]
     configs = check_configs(configs)
-    ask = asker(mode)
+    runs = [(name, "extractive") for name in configs]
+    if mode == "llm":  # LLM answers next to the extractive ones, in the same run
+        runs += [(name, "llm") for name in configs if name != "textbook"]
     chosen = select(questions, limit, types, langs)
     if not chosen:
         raise QAError(f"no question left after the filters (types={types}, langs={langs}, limit={limit}).")
@@ -138,10 +150,12 @@ def run(configs: Sequence[str], questions: Sequence[Question], settings: Setting
     summaries: dict[str, dict] = {}
     records: dict[str, list[Record]] = {}
     seconds: dict[str, float] = {}
-    for name in configs:
+    for base_name, run_mode in runs:
+        name = base_name if run_mode == "extractive" else f"{base_name}+llm"
         t0 = time.perf_counter()
         log.info("config %s: preparing", name)
-        assistant = build_assistant(name, settings, embedder, shared, cache_dir, progress)
+        assistant = build_assistant(base_name, settings, embedder, shared, cache_dir, progress)
+        ask = asker(run_mode)
         rows = []
         for question in _progress(chosen, name, progress):
             rows.append(evaluate(assistant, question, ask))
@@ -156,7 +170,7 @@ def run(configs: Sequence[str], questions: Sequence[Question], settings: Setting
         "machine": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
         "load_average": [round(load_at_start, 2), round(os.getloadavg()[0], 2)],
         "embedder": embedder.name, "mode": mode, "n_questions": len(chosen),
-        "configs": configs, "default_config": DEFAULT_CONFIG if DEFAULT_CONFIG in configs else configs[0],
+        "configs": list(records), "default_config": DEFAULT_CONFIG if DEFAULT_CONFIG in configs else configs[0],
         "filters": {"limit": limit, "types": sorted(types or []), "langs": sorted(langs or [])},
         "index": {k: shared["index"].manifest.get(k) for k in ("n_documents", "n_chunks", "built_at")}
         if "index" in shared else None,
