@@ -10,7 +10,7 @@ from .glossary import expand
 from .lexical import IdfTable, tokenize
 from .qtype import PATTERNS
 from .sections import heading_level
-from .text import squash, tidy
+from .text import find_doc_numbers, squash, tidy
 from .types import Chunk, Citation, Hit
 
 _UNIT_END = re.compile(r"(?<=[。；！？;!?])")
@@ -259,6 +259,8 @@ def _join(parts: list[str]) -> str:
     return out
 
 
+CITATION = re.compile(r"\[(\d+)\](?!\s*\d+\s*号)")  # [n], but not the year in 阳政发[2022]5号
+
 # Verification (also used for LLM answers): every number, date, 文号 and person name in an answer
 # must appear in a cited passage, and every [n] must exist.
 _NUMBERS = re.compile(r"\d+(?:\.\d+)?(?:万元|亿元|元|%|％|年|个月|月|日|个|家|户|人|名|项|次|天|小时|平方米|米|吨|辆|座)?")
@@ -269,14 +271,15 @@ def verify(answer: str, citations: list[Citation] | tuple[Citation, ...]) -> lis
     """Problems that make an answer unverifiable; [] when every checked claim is in a cited passage."""
     problems = []
     numbers = {c.n for c in citations}
-    for ref in re.findall(r"\[(\d+)\]", answer):
+    for ref in CITATION.findall(answer):
         if int(ref) not in numbers:
             problems.append(f"citation [{ref}] does not exist")
-    body = re.sub(r"\[\d+\]", " ", answer)
+    body = CITATION.sub(" ", answer)
     passages = squash(" ".join(f"{c.title} {c.doc_number or ''} {c.quote}" for c in citations))
-    for item in _DOCNUM.findall(body):
-        if squash(item) not in passages:
-            problems.append(f"文号 {item} is not in the cited passages")
+    cited_numbers = set(find_doc_numbers(passages))
+    for number in find_doc_numbers(body):  # any bracket or spacing variant
+        if number not in cited_numbers:
+            problems.append(f"文号 {number} is not in the cited passages")
     body = _DOCNUM.sub(" ", body)
     for number in _NUMBERS.findall(squash(body)):  # with its unit, not as part of a longer number
         if not re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", passages):

@@ -17,6 +17,7 @@ from .index import IndexData, load_index
 from .llm import load_llm, translate_query
 from .qtype import question_type
 from .retrieve import Filters, Retriever, check_k, doc_numbers_in, merge_adjacent
+from .text import find_doc_numbers
 from .types import Answer, Chunk, Citation, Document, Hit
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -103,7 +104,7 @@ class Assistant:
         timings: dict[str, float] = {}
         extra = (f"{clean_question(context, self.settings.max_question_chars)[0]} {text}",) if (
             context and context.strip()) else ()
-        if llm is not None and is_english(text):
+        if llm is not None and is_english(text) and not find_doc_numbers(text):
             t = time.perf_counter()
             keywords = translate_query(llm, text)
             timings["translate"] = (time.perf_counter() - t) * 1000

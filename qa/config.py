@@ -52,7 +52,7 @@ class Settings:
     llm_base_url: str = ""  # e.g. http://127.0.0.1:8000/v1
     llm_model: str = ""  # model name sent to the server
     llm_timeout: float = 60.0  # seconds
-    llm_max_tokens: int = 256
+    llm_max_tokens: int = 160  # a small model may loop; answers are 1-3 sentences
     llm_threads: int = 2
     llm_ctx: int = 4096
     # UI

@@ -3,12 +3,11 @@ passages it cites, and verified (`qa.answer.verify`) before anyone sees it as fi
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from .answer import verify
+from .answer import CITATION, verify
 from .llm import LLM, build_messages, clean_reply, is_refusal, parse_citations
 from .types import Chunk, Citation, Hit
 
@@ -71,7 +70,7 @@ def check(reply: str, chunks: list[Chunk], citation: Callable[[Chunk, int], Cita
     if not cited:
         return Draft(reply, (), problem="it cites no passage")
     renumber = {old: new for new, old in enumerate(cited, start=1)}
-    text = re.sub(r"\[(\d+)\]", lambda m: f"[{renumber[int(m.group(1))]}]", reply)
+    text = CITATION.sub(lambda m: f"[{renumber[int(m.group(1))]}]", reply)
     citations = tuple(citation(chunks[old - 1], new) for old, new in renumber.items())
     problems = verify(text, citations)
     if problems:

@@ -185,3 +185,8 @@ def test_follow_up_context_steers_retrieval(assistant):
     assert "李四" in follow.answer
     assert follow.citations[0].doc_number == "阳政办函〔2022〕120号"
     assert plain.answer != follow.answer or "李四" in plain.answer
+
+
+def test_verify_does_not_take_a_document_year_for_a_citation():
+    cites = [_cite("依据《通知》（阳政发〔2022〕21号）")]
+    assert verify("依据阳政发[2022]21号[1]", cites) == []
