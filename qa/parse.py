@@ -64,6 +64,9 @@ def parse_text(text: str, source: str) -> ParsedIssue:
             title = issuer + title
         if entry is None:
             problems.append(f"{raw_number} 「{title}」 is in the body but not in the table of contents")
+        elif normalize_doc_number(entry.doc_number or "") != norm:
+            problems.append(f"{raw_number}: TOC prints 文号 {entry.doc_number} for 「{entry.title}」; "
+                            "the body's 文号 is used")
         elif squash(entry.title) != squash(title):
             problems.append(f"{raw_number}: TOC title 「{entry.title}」 differs from body title 「{title}」; using the body's")
         body_start = m.end() + 1 if m.end() < len(text) else m.end()
