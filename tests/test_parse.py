@@ -121,3 +121,11 @@ def test_bad_files_get_an_error_naming_file_and_reason(tmp_path: Path, content, 
 def test_missing_file_is_a_parse_error(tmp_path: Path):
     with pytest.raises(ParseError, match="cannot be read"):
         parse_file(tmp_path / "nope.txt")
+
+
+def test_toc_doc_number_differing_from_body_is_recorded(mini_text):
+    text = mini_text.replace("（阳政办函〔2022〕120号）.....", "（阳政办发〔2022〕120号）.....")
+    parsed = parse_text(text, "mini.txt")
+    doc = next(d for d in parsed.documents if "铁路" in d.title)
+    assert doc.doc_number_norm == "阳政办函〔2022〕120号" and doc.page == 53  # matched by title; body wins
+    assert any("TOC prints 文号 阳政办发〔2022〕120号" in p for p in parsed.problems)
