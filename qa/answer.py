@@ -10,7 +10,7 @@ from .glossary import expand
 from .lexical import IdfTable, tokenize
 from .qtype import PATTERNS
 from .sections import heading_level
-from .text import find_doc_numbers, squash, tidy
+from .text import DOC_NUMBER_RE, find_doc_numbers, nfkc, squash, tidy
 from .types import Chunk, Citation, Hit
 
 _UNIT_END = re.compile(r"(?<=[。；！？;!?])")
@@ -264,7 +264,6 @@ CITATION = re.compile(r"\[(\d+)\](?!\s*\d+\s*号)")  # [n], but not the year in 
 # Verification (also used for LLM answers): every number, date, 文号 and person name in an answer
 # must appear in a cited passage, and every [n] must exist.
 _NUMBERS = re.compile(r"\d+(?:\.\d+)?(?:万元|亿元|元|%|％|年|个月|月|日|个|家|户|人|名|项|次|天|小时|平方米|米|吨|辆|座)?")
-_DOCNUM = re.compile(r"[\u4e00-\u9fff]{2,6}\s*[〔\[［(（]\s*\d{4}\s*[〕\]］)）]\s*\d+\s*号")
 
 
 def verify(answer: str, citations: list[Citation] | tuple[Citation, ...]) -> list[str]:
@@ -280,7 +279,7 @@ def verify(answer: str, citations: list[Citation] | tuple[Citation, ...]) -> lis
     for number in find_doc_numbers(body):  # any bracket or spacing variant
         if number not in cited_numbers:
             problems.append(f"文号 {number} is not in the cited passages")
-    body = _DOCNUM.sub(" ", body)
+    body = DOC_NUMBER_RE.sub(" ", nfkc(body))
     for number in _NUMBERS.findall(squash(body)):  # with its unit, not as part of a longer number
         if not re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", passages):
             problems.append(f"number {number} is not in the cited passages")

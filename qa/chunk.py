@@ -110,14 +110,14 @@ def _merge(blocks: list[_Block], doc: Document, chunk_size: int) -> list[_Block]
             prev = merged[-1]
             same_top = prev.path[:1] == block.path[:1] and bool(block.path)
             tiny = prev.end - prev.start < 80 and bool(prev.path)
-            if (same_top or tiny) and block.end - prev.start <= chunk_size and not _is_table(doc, prev, block):
+            if (same_top or tiny) and block.end - prev.start <= chunk_size and not _is_table(doc, block):
                 merged[-1] = _Block(_common(prev.path, block.path), prev.start, block.end)
                 continue
         merged.append(block)
     return merged
 
 
-def _is_table(doc: Document, a: _Block, b: _Block) -> bool:
+def _is_table(doc: Document, b: _Block) -> bool:
     """Keep a table (tab or | rows) in a block of its own so it is split row-wise with its heading."""
     text = _slice(doc, b.start, b.end)
     return sum(1 for line in text.splitlines() if _TABLE_LINE.search(line)) >= 3

@@ -71,9 +71,7 @@ def join_title(lines: list[str]) -> str:
 
 def normalize_doc_number(text: str) -> str | None:
     """Unify brackets and spacing: `阳政发[2020] 5 号` -> `阳政发〔2020〕5号`. None if no 文号."""
-    m = DOC_NUMBER_RE.search(nfkc(text).replace(" ", "") if text else "")
-    if not m:
-        m = DOC_NUMBER_RE.search(text or "")
+    m = DOC_NUMBER_RE.search(re.sub(r"\s+", "", nfkc(text or "")))
     if not m:
         return None
     return f"{m.group(1)}〔{m.group(2)}〕{int(m.group(3))}号"
