@@ -127,13 +127,15 @@ class Record:
     ttft_ms: float | None = None  # time to the first LLM text piece
     language_ok: bool | None = None  # answer written in the question's language (None when refused)
     error: str | None = None
+    short_correct: bool | None = None  # the short answer alone holds every must_include (None: unanswerable)
+    short_present: bool = False
 
     @property
     def failed(self) -> bool:
         return not self.correct if self.answerable else not self.refused
 
 
-METRICS = ("hit@1", "hit@3", "hit@5", "hit@10", "mrr@10", "doc_hit@5", "answer_accuracy",
+METRICS = ("hit@1", "hit@3", "hit@5", "hit@10", "mrr@10", "doc_hit@5", "answer_accuracy", "short_answer_acc",
            "citation_precision", "refusal_accuracy", "false_refusal_rate", "language_match", "llm_fallback_rate",
            "median_ttft_ms", "median_ms", "p95_ms")
 
@@ -149,6 +151,7 @@ def aggregate(records: Sequence[Record]) -> dict[str, float | int | None]:
     out["mrr@10"] = mrr_at(ranks, 10)
     out["doc_hit@5"] = share(r.doc_hit5 for r in records if r.doc_hit5 is not None)
     out["answer_accuracy"] = share(bool(r.correct) for r in answerable)
+    out["short_answer_acc"] = share(bool(r.short_correct) for r in answerable)
     out["citation_precision"] = mean(r.citation_precision for r in answerable)
     out["refusal_accuracy"] = refusal_accuracy([r.refused for r in records], [r.answerable for r in records])
     out["false_refusal_rate"] = false_refusal_rate([r.refused for r in records],

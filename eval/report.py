@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 COLUMNS = (("hit@1", "hit@1"), ("hit@3", "hit@3"), ("hit@5", "hit@5"), ("hit@10", "hit@10"),
-           ("mrr@10", "MRR@10"), ("doc_hit@5", "doc-hit@5"), ("answer_accuracy", "answer acc"),
+           ("mrr@10", "MRR@10"), ("doc_hit@5", "doc-hit@5"), ("answer_accuracy", "answer acc"), ("short_answer_acc", "short acc"),
            ("citation_precision", "cite prec"), ("refusal_accuracy", "refusal acc"),
            ("false_refusal_rate", "false refusal"), ("language_match", "same lang"),
            ("llm_fallback_rate", "LLM fallback"), ("median_ttft_ms", "TTFT ms"), ("median_ms", "median ms"),

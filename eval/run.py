@@ -16,17 +16,19 @@ import platform
 import sys
 import time
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
-from qa.api import Assistant, is_english
+from qa.api import Assistant
+from qa.retrieve import Retriever
+from qa.text import is_english
 from qa.config import ROOT, Settings, load_settings
 from qa.embed import Embedder, load_embedder
 from qa.errors import QAError
 from qa.index import IndexData, load_index
 from qa.text import normalize_doc_number
-from qa.types import Answer
+from qa.types import Answer, Draft, Final
 
 from .dataset import DEFAULT_QUESTIONS, TYPES, Question, load_questions
 from .metrics import Record, answer_correct, citation_precision, evidence_rank, norm, summarize
@@ -41,13 +43,8 @@ SEARCH_DEPTH = 10
 log = logging.getLogger("eval")
 
 
-def config_settings(name: str, settings: Settings) -> Settings:
-    """The retrieval settings of a configuration (the Retriever reads its fusion weights from them)."""
-    if name == "bm25-only":
-        return replace(settings, dense_weight=0.0)
-    if name in ("dense-only", "textbook"):
-        return replace(settings, bm25_weight=0.0)
-    return settings
+SEARCHERS = {"hybrid": ("dense", "bm25"), "bm25-only": ("bm25",), "dense-only": ("dense",),
+             "textbook": ("dense",)}
 
 
 def check_configs(configs: Sequence[str]) -> list[str]:
@@ -70,11 +67,11 @@ def asker(mode: str) -> Callable[[Assistant, str], tuple[Answer, float | None]]:
 
     def ask(assistant: Assistant, question: str) -> tuple[Answer, float | None]:
         started, first, answer = time.perf_counter(), None, None
-        for item in assistant.ask_stream(question, mode=mode):
-            if isinstance(item, str):
+        for event in assistant.ask_stream(question, mode=mode):
+            if isinstance(event, Draft):
                 first = first if first is not None else (time.perf_counter() - started) * 1000
-            else:
-                answer = item
+            elif isinstance(event, Final):
+                answer = event.answer
         return answer, first
     return ask
 
@@ -110,6 +107,8 @@ def evaluate(assistant: Assistant, question: Question, ask: Callable[[Assistant,
         doc_hit5=doc_hit5, refused=answer.refused,
         correct=(not answer.refused and answer_correct(answer.answer, question.must_include))
         if question.answerable else None,
+        short_correct=(not answer.refused and answer_correct(answer.short_answer or "", question.must_include))
+        if question.answerable else None, short_present=bool(answer.short_answer),
         citation_precision=precision, ms=ms, retrieve_ms=answer.timings_ms.get("retrieve", 0.0),
         answer=answer.answer, mode=answer.mode, fallback=bool(answer.fallback), ttft_ms=ttft,
         language_ok=None if answer.refused else is_english(answer.answer) == (question.lang == "en"),
@@ -127,7 +126,8 @@ def build_assistant(name: str, settings: Settings, embedder: Embedder, shared: d
         if "index" not in shared:
             shared["index"] = load_index(settings)
         data = shared["index"]
-    return Assistant(config_settings(name, settings), data, embedder)
+    retriever = Retriever.from_settings(data, embedder, settings, SEARCHERS[name])
+    return Assistant(settings, data, embedder, retriever=retriever)
 
 
 def run(configs: Sequence[str], questions: Sequence[Question], settings: Settings,

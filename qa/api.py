@@ -1,29 +1,28 @@
-"""The one Python API that the CLI, the UI and the evaluation call: `Assistant.load(settings).ask(...)`."""
+"""The one Python API that the CLI, the UI and the evaluation call: `Assistant.load(settings).ask(...)`.
+A thin composition: retrieval (qa/retrieve.py) -> reader strategies (qa/reader/) -> optional LLM
+writer (qa/generate.py), with gazette metadata from qa/sources.py."""
 
 from __future__ import annotations
 
 import re
 import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, replace
 
-from .answer import Unit, compose, missing_terms, select_units, support
 from .config import Settings, load_settings
 from .embed import Embedder, load_embedder
 from .errors import InputError
-from .generate import Draft, passages_for, stream_draft
 from .index import IndexData, load_index
-from .llm import load_llm, translate_query
-from .qtype import question_type
+from .reader import Evidence, Reader, Reading, analyse, refusal_text
+from .reader.refusal import Refusal
 from .retrieve import Filters, Retriever, check_k, doc_numbers_in, merge_adjacent
-from .text import find_doc_numbers
-from .types import Answer, Chunk, Citation, Document, Hit
+from .sources import Sources
+from .types import Answer, Chunk, Document, Draft, Final, Hit, StreamEvent
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 MAX_K = 20
 MODES = ("extractive", "llm", "auto")
-EVIDENCE_DEPTH = 8  # passages read for the answer; only those quoted are cited
+EVIDENCE_DEPTH = 8  # passages read for the answer; only the sentences quoted are cited
 
 
 def clean_question(question: str, limit: int) -> tuple[str, tuple[str, ...]]:
@@ -42,25 +41,18 @@ def clean_question(question: str, limit: int) -> tuple[str, tuple[str, ...]]:
     return text, notices
 
 
-def is_english(question: str) -> bool:
-    """More Latin letters than Chinese characters, not counting HTML tags or URLs."""
-    question = re.sub(r"<[^>]*>|https?://\S+", " ", question)
-    letters = sum(ch.isascii() and ch.isalpha() for ch in question)
-    return letters > 2 * len(_CJK.findall(question))
-
-
 class Assistant:
-    """Loaded index + embedder; answers questions with citations."""
+    """Loaded index + retriever + reader (+ LLM on demand); answers questions with citations."""
 
-    def __init__(self, settings: Settings, data: IndexData, embedder: Embedder) -> None:
+    def __init__(self, settings: Settings, data: IndexData, embedder: Embedder | None,
+                 retriever: Retriever | None = None, reader: Reader | None = None) -> None:
         self.settings = settings
         self.data = data
-        self.retriever = Retriever(data, embedder, settings)
-        self.idf = data.lexical.idf()
-        self.body_start = {d.doc_id: d.body_start for d in data.documents.values()}
-        self._chunks_by_id = {c.chunk_id: c for c in data.chunks}
-        self._llm = None
-        self._llm_loaded = False
+        self.retriever = retriever or Retriever.from_settings(data, embedder, settings)
+        self.sources = Sources(data)
+        self.reader = reader or Reader(data.lexical.idf(), years=sorted(self.retriever.years),
+                                       min_support=settings.refuse_support)
+        self._llm, self._llm_loaded = None, False
 
     @classmethod
     def load(cls, settings: Settings | None = None, embedder: Embedder | None = None) -> Assistant:
@@ -68,7 +60,6 @@ class Assistant:
         data = load_index(settings)
         return cls(settings, data, embedder or load_embedder(settings))
 
-    # --- documents -----------------------------------------------------------------------------
     def documents(self) -> list[Document]:
         return sorted(self.data.documents.values(), key=lambda d: (d.issue.year, d.issue.number, d.start))
 
@@ -76,62 +67,114 @@ class Assistant:
         return self.data.documents.get(doc_id)
 
     def chunk(self, chunk_id: str) -> Chunk | None:
-        return self._chunks_by_id.get(chunk_id)
+        return self.sources.by_id.get(chunk_id)
 
-    # --- questions -----------------------------------------------------------------------------
     def search(self, question: str, filters: Filters | None = None, k: int | None = None) -> list[Hit]:
         text, _ = clean_question(question, self.settings.max_question_chars)
         return self.retriever.search(text, filters, check_k(k or self.settings.k, MAX_K))
 
+    def read(self, question: str, passages: Sequence[str]) -> Answer:
+        """Answer from the given passages only (no index needed: see `Reader.standalone()`)."""
+        return self.reader.read(question, passages)
+
     def ask(self, question: str, filters: Filters | None = None, k: int | None = None,
             context: str | None = None, mode: str | None = None) -> Answer:
-        """Answer a question. `context` (e.g. the previous question in a chat) also steers retrieval,
-        but the answer is chosen for `question` and grounded in the passages found. `mode`:
-        "extractive", "llm" or "auto" (LLM when installed); default `settings.answer_mode`."""
-        answer = None
-        for item in self.ask_stream(question, filters, k, context, mode):
-            answer = item
-        return answer
+        """Answer a question. `context` (the previous question in a chat) steers retrieval and the
+        reader towards the same topic. `mode`: "extractive", "llm" or "auto" (LLM when installed)."""
+        final = None
+        for event in self.ask_stream(question, filters, k, context, mode):
+            if isinstance(event, Final):
+                final = event.answer
+        return final
 
     def ask_stream(self, question: str, filters: Filters | None = None, k: int | None = None,
-                   context: str | None = None, mode: str | None = None) -> Iterator[str | Answer]:
-        """Like `ask`, but first yields the LLM's text pieces as a draft (unverified: show it as
-        such), then the final, verified Answer."""
+                   context: str | None = None, mode: str | None = None) -> Iterator[StreamEvent]:
+        """`Draft` events (LLM text as written, unverified), then one `Final` with the answer."""
         started = time.perf_counter()
         text, notices = clean_question(question, self.settings.max_question_chars)
         k = check_k(k if k is not None else self.settings.k, MAX_K)
+        filters = filters or Filters()
         llm = self._llm_for(mode or self.settings.answer_mode)
+        context = clean_question(context, self.settings.max_question_chars)[0] if context and context.strip() else ""
         timings: dict[str, float] = {}
-        extra = (f"{clean_question(context, self.settings.max_question_chars)[0]} {text}",) if (
-            context and context.strip()) else ()
-        if llm is not None and is_english(text) and not find_doc_numbers(text):
-            t = time.perf_counter()
-            keywords = translate_query(llm, text)
-            timings["translate"] = (time.perf_counter() - t) * 1000
-            extra += (keywords,) if keywords else ()
+        extra = (f"{context} {text}",) if context else ()
+        if llm is not None:
+            extra += self._translated(llm, text, timings)
         t = time.perf_counter()
-        hits = self.retriever.search(text, filters, max(k, EVIDENCE_DEPTH), extra_queries=extra)
+        hits = self._follow_up(text, context, filters, max(k, EVIDENCE_DEPTH), extra) if context else []
+        hits = hits or self.retriever.search(text, filters, max(k, EVIDENCE_DEPTH), extra_queries=extra)
         timings["retrieve"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        context_text = extra[0] if extra else ""
-        answer = self._extractive(text, hits, notices, context=context_text)
+        reading = self._read(text, hits, context)
+        if filters.active:
+            reading = self._check_filters(text, filters, extra, context, reading)
+        answer = self._answer(text, reading, hits, notices)
+        timings["answer"] = (time.perf_counter() - t) * 1000
         if llm is not None and not answer.refused:
-            for item in self._generated(llm, text, hits, k, answer):
-                if isinstance(item, str):
-                    yield item
+            from .generate import write
+
+            t = time.perf_counter()
+            for event in write(llm, text, hits, k, answer, reading, self.sources, self.settings):
+                if isinstance(event, Draft):
+                    yield event
                 else:
-                    answer = item
+                    answer = event.answer
             timings["generate"] = (time.perf_counter() - t) * 1000
-        else:
-            timings["answer"] = (time.perf_counter() - t) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000
-        yield replace(answer, timings_ms=timings)
+        yield Final(replace(answer, timings_ms=timings))
+
+    def _follow_up(self, question: str, context: str, filters: Filters, depth: int,
+                   extra: tuple[str, ...]) -> list[Hit]:
+        """A short follow-up ("副组长呢？") is read in the document the previous question was about,
+        when that document has passages for it; [] otherwise (then the whole index is searched)."""
+        if len(analyse(question).content) > 3:
+            return []
+        previous = self.retriever.search(context, filters, 1)
+        if not previous:
+            return []
+        scoped = replace(filters, doc_id=previous[0].chunk.doc_id)
+        return self.retriever.search(question, scoped, depth, extra_queries=extra)
+
+    def _read(self, question: str, hits: list[Hit], context: str) -> Reading:
+        evidence = merge_adjacent(hits, self.data)
+        routed = doc_numbers_in(question, self.retriever.docs_by_number)
+        lead = self.sources.lead(hits[0].chunk.doc_id) if hits else None
+        return self.reader.read_evidence(question, Evidence(
+            hits=tuple(evidence), body_start={d.doc_id: d.body_start for d in self.data.documents.values()},
+            lead=lead[0] if lead else None, lead_label=lead[1] if lead else None, routed=bool(routed),
+            context=context), self.sources.cite)
+
+    def _check_filters(self, question: str, filters: Filters, extra: tuple[str, ...], context: str,
+                       reading: Reading) -> Reading:
+        """When the filters exclude the document that answers best, say so instead of answering
+        from what is left."""
+        unfiltered = self._read(question, self.retriever.search(question, None, EVIDENCE_DEPTH, extra), context)
+        if unfiltered.refusal or not unfiltered.candidate.units:
+            return reading
+        best_doc = self.data.documents[unfiltered.candidate.units[0].chunk.doc_id]
+        if filters.accepts(best_doc):
+            return reading
+        if reading.refusal or reading.candidate.score < unfiltered.candidate.score - 1.0:
+            detail = f"{filters.describe()}；{best_doc.title}（{best_doc.issue.label}）"
+            return replace(reading, candidate=replace(reading.candidate, units=(), refusal=Refusal("filters", detail)))
+        return reading
+
+    def _answer(self, question: str, reading: Reading, hits: list[Hit], notices: tuple[str, ...]) -> Answer:
+        if reading.refusal:
+            english = reading.question.english
+            suggestions = self.sources.closest(hits)
+            text = refusal_text(reading.refusal, english, suggestions, sorted(self.retriever.years))
+            return Answer(question=question, answer=text, refused=True, mode="extractive", notices=notices,
+                          suggestions=suggestions, refusal_rule=reading.refusal.rule)
+        return Answer(question=question, answer=reading.text, refused=False, mode="extractive",
+                      citations=reading.citations, notices=notices, short_answer=reading.short_answer)
 
     def llm(self):
         """The configured LLM, loaded on first use; None when none is installed or configured."""
         if not self._llm_loaded:
-            self._llm = load_llm(self.settings)
-            self._llm_loaded = True
+            from .llm import load_llm
+
+            self._llm, self._llm_loaded = load_llm(self.settings), True
         return self._llm
 
     def _llm_for(self, mode: str):
@@ -146,105 +189,28 @@ class Assistant:
                              "and QA_LLM_BASE_URL at an OpenAI-compatible server. `--mode extractive` works now.")
         return llm
 
-    def _generated(self, llm, question: str, hits: list[Hit], k: int, extractive: Answer) -> Iterator[str | Answer]:
-        """The LLM's answer when it verifies; else the extractive one, saying why."""
-        chunks = passages_for(hits, k)
-        draft = None
-        try:
-            for item in stream_draft(llm, question, chunks, self._citation,
-                                     self.settings.llm_max_tokens, self.settings.llm_timeout):
-                if isinstance(item, str):
-                    yield item
-                else:
-                    draft = item
-        except Exception as exc:  # noqa: BLE001 - a broken backend must not lose the answer
-            draft = Draft("", (), problem=f"the LLM failed ({type(exc).__name__}: {exc})")
-        if draft.refused:
-            yield self._refusal(question, hits, is_english(question), extractive.notices, mode="llm")
-        elif draft.problem:
-            note = f"LLM answer not shown: {draft.problem}. This is the extractive answer."
-            yield replace(extractive, notices=extractive.notices + (note,), fallback=draft.problem)
-        else:
-            yield Answer(question=question, answer=draft.text, refused=False, mode="llm",
-                         citations=draft.citations, notices=extractive.notices)
+    def _translated(self, llm, text: str, timings: dict[str, float]) -> tuple[str, ...]:
+        """Chinese keywords for an English question (retrieval only)."""
+        from .llm import translate_query
+        from .text import find_doc_numbers, is_english
 
-    def _extractive(self, question: str, hits: list[Hit], notices: tuple[str, ...],
-                    context: str = "") -> Answer:
-        english = is_english(question)
-        routed = doc_numbers_in(question, self.retriever.docs_by_number)
-        if self.should_refuse(question, hits) and not routed:
-            return self._refusal(question, hits, english, notices)
-        qtype = question_type(question)
-        evidence = merge_adjacent(hits, self.data)
-        units = select_units(question, qtype, evidence, self.idf, self.body_start, context=context)
-        if qtype == "docnum" or routed:
-            units = self._document_lead(hits[0].chunk.doc_id, units)
-        text, citations = compose(units, self._source_chunk, self._citation)
-        if english:
-            text = f"From the gazettes (quoted in Chinese): {text}"
-        return Answer(question=question, answer=text, refused=False, mode="extractive",
-                      citations=tuple(citations), notices=notices)
-
-    def should_refuse(self, question: str, hits: list[Hit]) -> bool:
-        if not hits:
-            return True
-        best_dense = max((h.dense_score or 0.0) for h in hits)
-        return (support(question, hits, self.idf) < self.settings.refuse_support
-                or best_dense < self.settings.refuse_dense or bool(missing_terms(question, hits)))
-
-    def _document_lead(self, doc_id: str, units: list[Unit]) -> list[Unit]:
-        """For 'which document / what is X about': the title block with its 文号 first, then the
-        best content sentence from that document."""
-        doc = self.data.documents[doc_id]
-        rows = self.retriever.rows_of_doc.get(doc_id)
-        if not rows:
-            return units
-        first = self.data.chunks[rows[0]]
-        lead = Unit(first, -1, doc.start, min(doc.body_start, first.end))
-        content = [u for u in units if u.chunk.doc_id == doc_id and u.start >= doc.body_start][:1]
-        return [lead] + content
-
-    def _source_chunk(self, unit: Unit) -> Chunk:
-        """The indexed chunk that holds a unit (evidence passages may be merged neighbours)."""
-        rows = self.retriever.rows_of_doc.get(unit.chunk.doc_id, [])
-        holders = [self.data.chunks[r] for r in rows
-                   if self.data.chunks[r].start <= unit.start < self.data.chunks[r].end]
-        whole = [c for c in holders if unit.end <= c.end]
-        return (whole or holders or [unit.chunk])[0]
-
-    def _citation(self, chunk: Chunk, n: int) -> Citation:
-        doc = self.data.documents[chunk.doc_id]
-        return Citation(n=n, doc_id=doc.doc_id, title=doc.title, doc_number=doc.doc_number_norm,
-                        issue=doc.issue.label, page=doc.page, section=chunk.section, quote=chunk.text,
-                        url=f"/doc/{doc.doc_id}?chunk={chunk.chunk_id}", chunk_id=chunk.chunk_id)
-
-    def _refusal(self, question: str, hits: list[Hit], english: bool, notices: tuple[str, ...],
-                 mode: str = "extractive") -> Answer:
-        seen: list[Document] = []
-        for hit in hits:
-            doc = self.data.documents[hit.chunk.doc_id]
-            if doc not in seen:
-                seen.append(doc)
-        suggestions = tuple(f"{d.title}（{d.doc_number_norm or '无文号'}，{d.issue.label}）" for d in seen[:3])
-        if english:
-            text = "The gazettes do not contain an answer to this question."
-            if suggestions:
-                text += " Closest documents: " + "; ".join(suggestions)
-        else:
-            text = "公报中没有找到能回答这个问题的内容。"
-            if suggestions:
-                text += "最接近的文件：" + "；".join(suggestions)
-        return Answer(question=question, answer=text, refused=True, mode=mode,
-                      notices=notices, suggestions=suggestions)
+        if not is_english(text) or find_doc_numbers(text):
+            return ()
+        t = time.perf_counter()
+        keywords = translate_query(llm, text)
+        timings["translate"] = (time.perf_counter() - t) * 1000
+        return (keywords,) if keywords else ()
 
 
 def answer_to_dict(answer: Answer) -> dict:
-    """The JSON contract of `qa ask --json`."""
+    """The JSON contract of `qa ask --json` / `qa read --json`."""
+    citation_fields = ("n", "doc_id", "title", "doc_number", "issue", "page", "section", "quote", "url",
+                       "start", "end", "passage")
     return {
-        "question": answer.question, "answer": answer.answer, "refused": answer.refused,
-        "mode": answer.mode,
-        "citations": [{k: v for k, v in asdict(c).items() if k != "chunk_id"} for c in answer.citations],
+        "question": answer.question, "answer": answer.answer, "short_answer": answer.short_answer,
+        "refused": answer.refused, "mode": answer.mode,
+        "citations": [{k: v for k, v in asdict(c).items() if k in citation_fields} for c in answer.citations],
         "timings_ms": {k: round(v, 1) for k, v in answer.timings_ms.items()},
         "notices": list(answer.notices), "suggestions": list(answer.suggestions),
-        "fallback": answer.fallback or None,
+        "fallback": answer.fallback or None, "refusal_rule": answer.refusal_rule,
     }

@@ -13,15 +13,28 @@ from .config import load_settings
 from .errors import QAError
 
 
-def _fail(exc: QAError) -> None:
-    raise click.ClickException(str(exc))
+class UserError(click.ClickException):
+    """A problem the user can fix (bad input or setting, missing or unusable index): "Error: ...", exit 2.
+    Exit code 1 is left to unexpected internal failures (an uncaught exception)."""
+
+    exit_code = 2
+
+
+class _Group(click.Group):
+    """Turns any QAError a command lets through (e.g. a bad QA_* setting) into exit code 2."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except QAError as exc:
+            raise UserError(str(exc)) from None
 
 
 def _echo_json(value: object) -> None:
     click.echo(json.dumps(value, ensure_ascii=False))
 
 
-@click.group()
+@click.group(cls=_Group)
 @click.version_option(package_name="gazette-qa")
 def main() -> None:
     """公报问答 — ask the 阳泉市人民政府公报 questions, get cited answers."""
@@ -35,10 +48,7 @@ def ingest(paths: tuple[Path, ...], rebuild: bool) -> None:
     from .ingest import ingest as run_ingest
 
     settings = load_settings()
-    try:
-        report = run_ingest(settings, list(paths) or None, rebuild=rebuild)
-    except QAError as exc:
-        _fail(exc)
+    report = run_ingest(settings, list(paths) or None, rebuild=rebuild)
     for line in report.failed:
         click.echo(f"skipped: {line}", err=True)
     if not report.written:
@@ -60,11 +70,7 @@ def docs(paths: tuple[Path, ...], as_json: bool) -> None:
     """List the parsed documents and TOC coverage per issue."""
     from .catalog import catalog
 
-    settings = load_settings()
-    try:
-        rows, summaries = catalog(settings, list(paths) or None)
-    except QAError as exc:
-        _fail(exc)
+    rows, summaries = catalog(load_settings(), list(paths) or None)
     if as_json:
         _echo_json([asdict(r) for r in rows])
     else:
@@ -98,10 +104,7 @@ def ask(question, as_json, file, k, year, issue, category, mode) -> None:
         sys.exit(2)
     questions = [question] if file is None else [line.rstrip("\n") for line in file if line.strip()]
     filters = Filters(year=year, issue=issue, category=category)
-    try:
-        assistant = Assistant.load()
-    except QAError as exc:
-        _fail(exc)
+    assistant = Assistant.load()  # a missing or unusable index: QAError -> exit 2 (_Group)
     failures = 0
     for q in questions:
         try:
@@ -160,10 +163,7 @@ def serve(host: str | None, port: int | None) -> None:
     """Start the chat UI in the browser (Gradio + source pages)."""
     from .ui import serve as run_server
 
-    try:
-        run_server(load_settings(), host=host, port=port)
-    except QAError as exc:
-        _fail(exc)
+    run_server(load_settings(), host=host, port=port)
 
 
 if __name__ == "__main__":

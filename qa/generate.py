@@ -1,5 +1,5 @@
 """LLM answers: numbered passages in, a short answer with [n] citations out — renumbered to the
-passages it cites, and verified (`qa.answer.verify`) before anyone sees it as final."""
+passages it cites, and verified (`qa.verify.verify`) before anyone sees it as final."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from .answer import CITATION, verify
+from .verify import CITATION, verify
 from .llm import LLM, build_messages, clean_reply, is_refusal, parse_citations
-from .types import Chunk, Citation, Hit
+from .types import Answer, Chunk, Citation, Draft, Final, Hit, StreamEvent
 
 
 @dataclass(frozen=True)
-class Draft:
+class Checked:
     """What the LLM wrote, checked: text with renumbered [n], its citations, or why it is rejected."""
 
     text: str
@@ -33,12 +33,12 @@ def passages_for(hits: list[Hit], k: int) -> list[Chunk]:
 
 
 def stream_draft(llm: LLM, question: str, chunks: list[Chunk], citation: Callable[[Chunk, int], Citation],
-                 max_tokens: int, timeout_s: float) -> Iterator[str | Draft]:
-    """Yield text pieces as the model writes them, then one checked Draft.
+                 max_tokens: int, timeout_s: float) -> Iterator[Draft | Checked]:
+    """Yield text pieces as the model writes them, then one Checked reply.
 
     A reply that does not finish within `timeout_s` seconds, cites nothing, cites a passage that
     does not exist, or states a number, date, 文号 or name that is not in the passages it cites,
-    becomes a Draft with `problem` set.
+    becomes a Checked reply with `problem` set.
     """
     messages = build_messages(question, [(n, c.header, c.text) for n, c in enumerate(chunks, start=1)])
     deadline = time.monotonic() + timeout_s
@@ -47,9 +47,9 @@ def stream_draft(llm: LLM, question: str, chunks: list[Chunk], citation: Callabl
     try:
         for piece in stream:
             pieces.append(piece)
-            yield piece
+            yield Draft(piece)
             if time.monotonic() > deadline:
-                yield Draft("", (), problem=f"the LLM did not finish within {timeout_s:g} s")
+                yield Checked("", (), problem=f"the LLM did not finish within {timeout_s:g} s")
                 return
     finally:
         close = getattr(stream, "close", None)
@@ -58,21 +58,55 @@ def stream_draft(llm: LLM, question: str, chunks: list[Chunk], citation: Callabl
     yield check("".join(pieces), chunks, citation)
 
 
-def check(reply: str, chunks: list[Chunk], citation: Callable[[Chunk, int], Citation]) -> Draft:
+def check(reply: str, chunks: list[Chunk], citation: Callable[[Chunk, int], Citation]) -> Checked:
     """Renumber the reply's citations 1..m in order of use and verify it against those passages."""
     reply = clean_reply(reply)
     if is_refusal(reply):
-        return Draft("", (), refused=True)
+        return Checked("", (), refused=True)
     cited = parse_citations(reply)
     missing = [n for n in cited if not 1 <= n <= len(chunks)]
     if missing:
-        return Draft(reply, (), problem=f"it cites passage(s) {missing} that it was not given")
+        return Checked(reply, (), problem=f"it cites passage(s) {missing} that it was not given")
     if not cited:
-        return Draft(reply, (), problem="it cites no passage")
+        return Checked(reply, (), problem="it cites no passage")
     renumber = {old: new for new, old in enumerate(cited, start=1)}
     text = CITATION.sub(lambda m: f"[{renumber[int(m.group(1))]}]", reply)
     citations = tuple(citation(chunks[old - 1], new) for old, new in renumber.items())
     problems = verify(text, citations)
     if problems:
-        return Draft(text, citations, problem="; ".join(problems[:3]))
-    return Draft(text, citations)
+        return Checked(text, citations, problem="; ".join(problems[:3]))
+    return Checked(text, citations)
+
+
+def write(llm: LLM, question: str, hits: list[Hit], k: int, extractive: Answer, reading, sources,
+          settings) -> Iterator[StreamEvent]:
+    """The LLM's answer as `Draft` events then a `Final`: the LLM's text when it verifies, a refusal
+    when the LLM finds nothing, else the extractive answer with the reason in `fallback`."""
+    from dataclasses import replace
+
+    from .reader import refusal_text
+    from .reader.refusal import Refusal
+
+    chunks = passages_for(hits, k)
+    checked = None
+    try:
+        for item in stream_draft(llm, question, chunks, sources.cite_chunk, settings.llm_max_tokens,
+                                 settings.llm_timeout):
+            if isinstance(item, Draft):
+                yield item
+            else:
+                checked = item
+    except Exception as exc:  # noqa: BLE001 - a broken backend must not lose the answer
+        checked = Checked("", (), problem=f"the LLM failed ({type(exc).__name__}: {exc})")
+    if checked.refused:
+        suggestions = sources.closest(hits)
+        text = refusal_text(Refusal("llm", ""), reading.question.english, suggestions)
+        yield Final(Answer(question=question, answer=text, refused=True, mode="llm", notices=extractive.notices,
+                           suggestions=suggestions, refusal_rule="llm"))
+    elif checked.problem:
+        note = f"LLM answer not shown: {checked.problem}. This is the extractive answer."
+        yield Final(replace(extractive, notices=extractive.notices + (note,), fallback=checked.problem))
+    else:
+        yield Final(Answer(question=question, answer=checked.text, refused=False, mode="llm",
+                           citations=checked.citations, notices=extractive.notices,
+                           short_answer=extractive.short_answer))

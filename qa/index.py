@@ -1,13 +1,21 @@
 """The index directory: FAISS (dense), bm25s (lexical), documents, chunks and a manifest.
 
-Layout of `index/`:
-  manifest.json   embedder name/dim, chunker parameters, package version, sha256 per source file
-  documents.json  document metadata (sections with source offsets)
-  chunks.json     chunks in row order (row i <-> vector i <-> BM25 doc i)
-  vectors.npy     float32 embeddings of the chunks' indexed text (kept for incremental ingest)
-  dense.faiss     FAISS inner-product index over the vectors
-  bm25/           bm25s index over jieba tokens
-  sources/        a copy of each source text, so offsets stay valid if data/ changes
+Layout of `index/` (the directory itself is never renamed or replaced):
+  .lock           held (flock) by the one `qa ingest` writing this index
+  manifest.json   embedder name/dim, chunker parameters, package version, sha256 per source file,
+                  and `data`: the name of the generation directory below that holds the rest
+  data-<id>/      one complete build:
+    documents.json  document metadata (sections with source offsets)
+    chunks.json     chunks in row order (row i <-> vector i <-> BM25 doc i)
+    vectors.npy     float32 embeddings of the chunks' indexed text (kept for incremental ingest)
+    dense.faiss     FAISS inner-product index over the vectors
+    bm25/           bm25s index over jieba tokens
+    sources/        a copy of each source text, so offsets stay valid if data/ changes
+
+A build is written to `.tmp-<id>/`, renamed to `data-<id>/`, and committed by atomically replacing
+manifest.json (os.replace); older generations are deleted afterwards. A crash at any point leaves
+the previous manifest pointing at the previous, complete generation. Indexes written before this
+layout (data files next to manifest.json, no `data` key) are still read.
 """
 
 from __future__ import annotations
@@ -34,6 +42,9 @@ from .store import chunk_from_dict, document_from_dict
 from .types import Chunk, Document
 
 MANIFEST = "manifest.json"
+LOCK = ".lock"
+# files of the older flat layout, removed when a new generation is committed
+_LEGACY = ("documents.json", "chunks.json", "vectors.npy", "dense.faiss", "bm25", "sources")
 
 
 def sha256_file(path: Path) -> str:
@@ -103,7 +114,6 @@ def check_compatible(manifest: dict, settings: Settings, embedder_name: str | No
 
 
 def read_manifest(index_dir: Path) -> dict | None:
-    _recover(index_dir)
     path = index_dir / MANIFEST
     if not path.exists():
         return None
@@ -114,38 +124,56 @@ def read_manifest(index_dir: Path) -> dict | None:
 
 
 def load_index(settings: Settings, check: bool = True) -> IndexData:
+    index_dir = settings.index_dir
+    for attempt in range(3):
+        manifest = read_manifest(index_dir)
+        if manifest is None:
+            raise IndexMissingError(f"no index in {index_dir}: run `qa ingest` (or `make run`) to build it "
+                                    f"from {settings.data_dir}.")
+        if check:
+            check_compatible(manifest, settings)
+        try:
+            return _load_generation(manifest, _data_dir(index_dir, manifest))
+        except (OSError, KeyError, ValueError, RuntimeError) as exc:
+            if attempt < 2 and read_manifest(index_dir) != manifest:
+                continue  # an ingest committed a new generation (and removed this one) while we read it
+            raise IndexMismatchError(
+                f"the index in {index_dir} is incomplete or damaged ({type(exc).__name__}: {exc}); "
+                "run `qa ingest --rebuild`.") from exc
+    raise AssertionError("unreachable")
+
+
+def _data_dir(index_dir: Path, manifest: dict) -> Path:
+    name = manifest.get("data", "")
+    if not isinstance(name, str) or Path(name).name != name:
+        raise ValueError(f"bad data directory {name!r} in {MANIFEST}")
+    return index_dir / name if name else index_dir  # no name: the older flat layout
+
+
+def _load_generation(manifest: dict, base: Path) -> IndexData:
     import faiss
 
-    index_dir = settings.index_dir
-    manifest = read_manifest(index_dir)
-    if manifest is None:
-        raise IndexMissingError(
-            f"no index in {index_dir}: run `qa ingest` (or `make run`) to build it from {settings.data_dir}.")
-    if check:
-        check_compatible(manifest, settings)
-    try:
-        sources = {p.name: p.read_text(encoding="utf-8") for p in (index_dir / "sources").glob("*")}
-        docs = [document_from_dict(d, sources[d["source"]])
-                for d in json.loads((index_dir / "documents.json").read_text(encoding="utf-8"))]
-        chunks = [chunk_from_dict(c)
-                  for c in json.loads((index_dir / "chunks.json").read_text(encoding="utf-8"))]
-        vectors = np.load(index_dir / "vectors.npy")
-        dense = faiss.read_index(str(index_dir / "dense.faiss"))
-        lexical = LexicalIndex.load(index_dir / "bm25") if chunks else None
-    except (OSError, KeyError, ValueError, RuntimeError) as exc:
-        raise IndexMismatchError(
-            f"the index in {index_dir} is incomplete or damaged ({type(exc).__name__}: {exc}); "
-            "run `qa ingest --rebuild`.") from exc
+    sources = {p.name: p.read_text(encoding="utf-8") for p in (base / "sources").glob("*")}
+    docs = [document_from_dict(d, sources[d["source"]])
+            for d in json.loads((base / "documents.json").read_text(encoding="utf-8"))]
+    chunks = [chunk_from_dict(c) for c in json.loads((base / "chunks.json").read_text(encoding="utf-8"))]
+    vectors = np.load(base / "vectors.npy")
+    dense = faiss.read_index(str(base / "dense.faiss"))
+    lexical = LexicalIndex.load(base / "bm25") if chunks else None
     return IndexData(manifest=manifest, documents={d.doc_id: d for d in docs}, chunks=chunks,
                      vectors=vectors, dense=dense, lexical=lexical, sources=sources)
 
 
 def write_index(index_dir: Path, data: IndexData, documents_json: list[dict], chunks_json: list[dict]) -> None:
-    """Write into a temporary directory next to `index_dir`, then swap it in with renames."""
+    """Write a new generation inside `index_dir`, then commit it by replacing manifest.json.
+    Call it under `ingest_lock(index_dir)`: it deletes the generations it does not commit."""
     import faiss
 
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = index_dir.parent / f".{index_dir.name}.tmp-{os.getpid()}-{time.time_ns()}"
+    index_dir.mkdir(parents=True, exist_ok=True)
+    gen = f"{time.time_ns()}-{os.getpid()}"
+    tmp, final = index_dir / f".tmp-{gen}", index_dir / f"data-{gen}"
+    manifest_tmp = index_dir / f".{MANIFEST}.tmp-{gen}"
+    committed = False
     try:
         (tmp / "sources").mkdir(parents=True)
         for name, text in data.sources.items():
@@ -156,42 +184,46 @@ def write_index(index_dir: Path, data: IndexData, documents_json: list[dict], ch
         faiss.write_index(data.dense, str(tmp / "dense.faiss"))
         if data.lexical is not None:
             data.lexical.save(tmp / "bm25")
-        _write_json(tmp / MANIFEST, data.manifest)  # last: a directory with a manifest is complete
-        _swap(tmp, index_dir)
+        os.rename(tmp, final)
+        _write_json(manifest_tmp, {**data.manifest, "data": final.name})
+        os.replace(manifest_tmp, index_dir / MANIFEST)  # the commit point
+        committed = True
     finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+        for leftover in (tmp, manifest_tmp) if committed else (tmp, final, manifest_tmp):
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+            elif leftover.exists():
+                leftover.unlink()
+    _remove_stale(index_dir, keep=final.name)
 
 
 def _write_json(path: Path, value: object) -> None:
     path.write_text(json.dumps(value, ensure_ascii=False, indent=0), encoding="utf-8")
 
 
-def _swap(new: Path, index_dir: Path) -> None:
-    old = index_dir.parent / f".{index_dir.name}.old"
-    if old.exists():
-        shutil.rmtree(old)
-    if index_dir.exists():
-        os.rename(index_dir, old)
-    os.rename(new, index_dir)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _recover(index_dir: Path) -> None:
-    """If a crash came between the two renames of a swap, put the previous index back."""
-    old = index_dir.parent / f".{index_dir.name}.old"
-    if not (index_dir / MANIFEST).exists() and (old / MANIFEST).exists():
-        if index_dir.exists():
-            shutil.rmtree(index_dir)
-        os.rename(old, index_dir)
+def _remove_stale(index_dir: Path, keep: str) -> None:
+    """Delete older generations, leftovers of interrupted builds and files of the older flat layout;
+    only names this module creates, so a mistaken QA_INDEX_DIR loses nothing else."""
+    for path in index_dir.iterdir():
+        name = path.name
+        if name != keep and (name.startswith(("data-", ".tmp-", f".{MANIFEST}.tmp-")) or name in _LEGACY):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
 
 
 @contextmanager
 def ingest_lock(index_dir: Path):
-    """One ingest at a time per index directory; a second one fails at once with a clear message."""
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    path = index_dir.parent / f".{index_dir.name}.lock"
-    with open(path, "w") as handle:
+    """One ingest at a time per index directory; a second one fails at once with a clear message.
+
+    The lock file is `<index_dir>/.lock`, inside the index (so it is covered by the index's
+    .gitignore entry and never litters the directory above). That is only sound because
+    `index_dir` itself is never renamed or replaced: a new build is committed by swapping
+    manifest.json inside it (see write_index), so every ingest locks the same inode."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    path = index_dir / LOCK
+    with open(path, "a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

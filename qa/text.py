@@ -9,6 +9,7 @@ from pathlib import Path
 from .errors import ParseError
 
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
+CJK_RE = re.compile(rf"[{_CJK}]")  # one Chinese character; the one CJK test of the package
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}“”《》（）〔〕、，。：；]) (?=[{_CJK}“”《》（）〔〕、，。：；])")
 
 # 文号: issuer code, year in brackets, number, 号. Brackets and spaces vary in OCR output.
@@ -100,3 +101,10 @@ def _trim_code(code: str) -> str:
         if ch in _AUTHORITY_START and len(code) - i >= 2:
             return code[i:]
     return code[-4:]
+
+
+def is_english(text: str) -> bool:
+    """More Latin letters than twice the Chinese characters, not counting HTML tags or URLs."""
+    text = re.sub(r"<[^>]*>|https?://\S+", " ", text)
+    letters = sum(ch.isascii() and ch.isalpha() for ch in text)
+    return letters > 2 * len(CJK_RE.findall(text))

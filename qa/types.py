@@ -107,8 +107,10 @@ class Hit:
 
 @dataclass(frozen=True)
 class Citation:
+    """A numbered source: `quote` is the exact source text [start, end) shown to the user."""
+
     n: int
-    doc_id: str
+    doc_id: str | None  # None for passages given to `qa read`
     title: str
     doc_number: str | None
     issue: str
@@ -117,6 +119,9 @@ class Citation:
     quote: str
     url: str
     chunk_id: str = ""
+    start: int | None = None  # source offsets of the quote (in the issue file; in the passage for `qa read`)
+    end: int | None = None
+    passage: int | None = None  # `qa read`: the 1-based number of the given passage quoted
 
 
 @dataclass(frozen=True)
@@ -130,3 +135,22 @@ class Answer:
     notices: tuple[str, ...] = ()
     suggestions: tuple[str, ...] = ()  # closest document titles, when refused
     fallback: str = ""  # why an LLM answer was replaced by the extractive one (mode is then "extractive")
+    short_answer: str | None = None  # the shortest verbatim text that answers, when one was found
+    refusal_rule: str | None = None  # which refusal rule held (qa/reader/refusal.py), when refused
+
+
+@dataclass(frozen=True)
+class Draft:
+    """Stream event: a piece of LLM text, unverified (show it as a draft)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Final:
+    """Stream event: the final, verified answer; always the last event."""
+
+    answer: Answer
+
+
+StreamEvent = Draft | Final

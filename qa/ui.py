@@ -14,7 +14,7 @@ from .api import Assistant, answer_to_dict
 from .config import Settings, load_settings
 from .errors import IndexMissingError, InputError, QAError
 from .retrieve import Filters
-from .types import Answer, Chunk, Document
+from .types import Answer, Document, Draft, Final
 
 if TYPE_CHECKING:
     import fastapi
@@ -142,14 +142,14 @@ def respond(backend: Backend, question: str, history: list | None, previous: lis
     try:
         assistant = backend.get()
         draft = ""
-        for item in assistant.ask_stream(question, filters=make_filters(year, category), mode=mode,
-                                         context=follow_up_context(question, previous)):
-            if isinstance(item, str):  # LLM text as it is written: a draft until it is verified
-                draft += item
+        for event in assistant.ask_stream(question, filters=make_filters(year, category), mode=mode,
+                                          context=follow_up_context(question, previous)):
+            if isinstance(event, Draft):  # LLM text as it is written: a draft until it is verified
+                draft += event.text
                 history[-1] = {"role": "assistant", "content": f"*草稿，核对中 / draft, checking…*\n\n{md_text(draft)}"}
                 yield history, previous, ""
-            else:
-                answer = item
+            elif isinstance(event, Final):
+                answer = event.answer
     except QAError as exc:
         history[-1] = {"role": "assistant", "content": error_markdown(exc)}
         yield history, previous, ""
@@ -200,17 +200,17 @@ def not_found_page(message: str) -> str:
     return _page("Not found", f"<h1>404</h1><p>{html.escape(message)}</p>")
 
 
-def document_page(doc: Document, chunk: Chunk | None) -> str:
-    """The whole document, escaped, with the cited chunk in <mark id="cited">."""
+def document_page(doc: Document, span: tuple[int, int] | None) -> str:
+    """The whole document, escaped, with the cited span (source offsets) in <mark id="cited">."""
     rows = [("文号", doc.doc_number), ("发文机关", doc.issuer), ("日期", doc.date), ("期号", doc.issue.label),
             ("类别", doc.category), ("页码", doc.page and f"第{doc.page}页"), ("来源文件", doc.source)]
     meta = "".join(f"<dt>{k}</dt><dd>{html.escape(str(v))}</dd>" for k, v in rows if v)
     body = doc.body
-    if chunk is None:
+    if span is None:
         text = html.escape(body)
         script = ""
     else:
-        a, b = chunk.start - doc.start, chunk.end - doc.start
+        a, b = span[0] - doc.start, span[1] - doc.start
         text = (html.escape(body[:a]) + '<mark id="cited">' + html.escape(body[a:b]) + "</mark>"
                 + html.escape(body[b:]))
         script = ("<script>window.addEventListener('load', function () {"
@@ -284,8 +284,10 @@ def build_app(assistant: Assistant | Callable[[], Assistant] | None = None,
     backend = Backend(assistant if assistant is not None else (lambda: Assistant.load(settings)))
     app = FastAPI(title=TITLE)
 
-    @app.get("/doc/{doc_id}", response_class=HTMLResponse)
-    def doc_page(doc_id: str, chunk: str | None = None) -> HTMLResponse:
+    # No return annotation: with `from __future__ import annotations` it is the string "HTMLResponse",
+    # which FastAPI cannot resolve (a local import), and /openapi.json failed with 500.
+    @app.get("/doc/{doc_id}", response_class=HTMLResponse, response_model=None)
+    def doc_page(doc_id: str, chunk: str | None = None, start: int | None = None, end: int | None = None):
         try:
             loaded = backend.get()
         except QAError as exc:
@@ -298,7 +300,13 @@ def build_app(assistant: Assistant | Callable[[], Assistant] | None = None,
         if chunk and (cited is None or cited.doc_id != doc_id):
             return HTMLResponse(not_found_page(f"No passage {chunk!r} in document {doc_id!r}."),
                                 status_code=404)
-        return HTMLResponse(document_page(doc, cited))
+        span = (cited.start, cited.end) if cited else None
+        if start is not None or end is not None:  # the cited sentence inside the passage
+            if start is None or end is None or not doc.start <= start < end <= doc.end:
+                return HTMLResponse(not_found_page(f"No span {start}-{end} in document {doc_id!r} "
+                                                   f"(it spans {doc.start}-{doc.end})."), status_code=404)
+            span = (start, end)
+        return HTMLResponse(document_page(doc, span))
 
     return gr.mount_gradio_app(app, build_blocks(backend, settings), path="/", server_name=settings.host,
                                server_port=settings.port, css=CHAT_CSS, ssr_mode=False,

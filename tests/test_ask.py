@@ -3,7 +3,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from qa.answer import verify
+from qa.verify import verify
 from qa.api import Assistant, clean_question
 from qa.cli import main
 from qa.errors import InputError
@@ -51,9 +51,11 @@ def test_citation_fields_and_urls(assistant):
     c = answer.citations[0]
     doc = assistant.document(c.doc_id)
     chunk = assistant.chunk(c.chunk_id)
-    assert c.url == f"/doc/{c.doc_id}?chunk={c.chunk_id}"
+    assert c.url == f"/doc/{c.doc_id}?chunk={c.chunk_id}&start={c.start}&end={c.end}"
     assert c.title == doc.title and c.issue == "2022年第4期" and c.page == 2 and c.doc_number == "阳政发〔2022〕21号"
-    assert c.quote == chunk.text and "2.6平方米" in c.quote
+    # the quote is the exact source sentence, inside its chunk, not the whole chunk
+    assert c.quote == doc.text(c.start, c.end) and c.quote in chunk.text and len(c.quote) < len(chunk.text)
+    assert "2.6平方米" in c.quote and answer.short_answer and "2.6平方米" in answer.short_answer
     assert verify(answer.answer, answer.citations) == []
 
 
@@ -136,7 +138,7 @@ def test_cli_ask_json_contract(cli_env):
     obj = json.loads(result.stdout)
     assert set(obj) >= {"question", "answer", "refused", "mode", "citations", "timings_ms"}
     assert obj["mode"] == "extractive" and obj["refused"] is False
-    assert set(obj["citations"][0]) == {"n", "doc_id", "title", "doc_number", "issue", "page", "section",
+    assert set(obj["citations"][0]) >= {"n", "doc_id", "title", "doc_number", "issue", "page", "section",
                                         "quote", "url"}
 
 

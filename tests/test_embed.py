@@ -1,5 +1,7 @@
 """Embedders: the interface with the fake one; the real offline models are `slow`."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -18,7 +20,7 @@ def test_base_class_batches_and_normalizes(fake_embedder):
 
 def test_unknown_backend_and_missing_model_say_how_to_fix():
     with pytest.raises(ModelUnavailableError, match="QA_EMBEDDER"):
-        load_embedder(load_settings(embedder="word2vec"))
+        load_embedder(replace(load_settings(), embedder="word2vec"))
     with pytest.raises(ModelUnavailableError, match="QA_MODEL"):
         load_embedder(load_settings(embedder="sentence-transformers", model=""))
 

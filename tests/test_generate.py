@@ -1,6 +1,7 @@
 """LLM answers through the Assistant, with a scripted LLM: citations, verification, fall-back."""
 
 import json
+from qa.types import Draft, Final
 
 import pytest
 from click.testing import CliRunner
@@ -83,8 +84,9 @@ def test_broken_backend_falls_back(assistant, scripted_llm):
 def test_stream_yields_draft_pieces_then_answer(assistant, scripted_llm):
     n = _passage_number(assistant, "韩加政")
     items = list(with_llm(assistant, scripted_llm([f"组长是韩加政[{n}]。"])).ask_stream(Q, mode="llm"))
-    assert "".join(i for i in items if isinstance(i, str)) == f"组长是韩加政[{n}]。"
-    assert items[-1].mode == "llm" and "generate" in items[-1].timings_ms
+    assert [type(i) for i in items] == [Draft] * len(f"组长是韩加政[{n}]。") + [Final]
+    assert "".join(i.text for i in items[:-1]) == f"组长是韩加政[{n}]。"
+    assert items[-1].answer.mode == "llm" and "generate" in items[-1].answer.timings_ms
 
 
 def test_english_question_is_translated_for_retrieval(assistant, scripted_llm):

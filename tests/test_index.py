@@ -89,15 +89,76 @@ def test_interrupted_build_leaves_previous_index_loadable(settings, fake_embedde
         ingest(settings, embedder=fake_embedder, progress=False)
     after = load_index(settings)
     assert len(after.chunks) == len(before.chunks)
-    leftovers = [p.name for p in settings.index_dir.parent.iterdir() if ".tmp-" in p.name]
+    leftovers = [p.name for d in (settings.index_dir, settings.index_dir.parent) for p in d.iterdir()
+                 if ".tmp-" in p.name]
     assert leftovers == []
 
 
-def test_crash_between_renames_is_recovered(settings, fake_embedder):
+def _entries(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_lock_lives_inside_the_index_dir_which_is_never_replaced(settings, fake_embedder, corpus_dir, mini_text):
+    parent = settings.index_dir.parent
     ingest(settings, embedder=fake_embedder, progress=False)
-    old = settings.index_dir.parent / f".{settings.index_dir.name}.old"
-    shutil.move(settings.index_dir, old)  # as if killed after the first rename of a swap
+    assert _entries(parent) == ["gazettes", "index"]  # no .index.lock (or .old/.tmp) next to the index
+    lock, first = settings.index_dir / ".lock", load_index(settings).manifest["data"]
+    inodes = (settings.index_dir.stat().st_ino, lock.stat().st_ino)
+    assert _entries(settings.index_dir) == [".lock", first, "manifest.json"]
+    (corpus_dir / "second.txt").write_text(mini_text.replace("2022 年第 4 期", "2022 年第 5 期"), encoding="utf-8")
+    ingest(settings, embedder=fake_embedder, progress=False)
+    second = load_index(settings).manifest["data"]
+    assert second != first and _entries(settings.index_dir) == [".lock", second, "manifest.json"]
+    assert (settings.index_dir.stat().st_ino, lock.stat().st_ino) == inodes  # every ingest locks the same file
+
+
+def test_crash_before_the_manifest_is_replaced_keeps_the_previous_index(settings, fake_embedder, monkeypatch):
+    ingest(settings, embedder=fake_embedder, progress=False)
+    before = load_index(settings)
+
+    def killed(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("qa.index.os.replace", killed)
+    with pytest.raises(KeyboardInterrupt):
+        ingest(settings, embedder=fake_embedder, rebuild=True, progress=False)
+    monkeypatch.undo()
+    after = load_index(settings)
+    assert after.manifest == before.manifest and len(after.chunks) == len(before.chunks)
+    assert _entries(settings.index_dir) == [".lock", before.manifest["data"], "manifest.json"]
+
+
+def test_reader_retries_when_an_ingest_replaces_the_generation(settings, fake_embedder, monkeypatch):
+    import qa.index
+
+    ingest(settings, embedder=fake_embedder, progress=False)
+    real, calls = qa.index._load_generation, []
+
+    def racing(manifest, base):
+        calls.append(base.name)
+        if len(calls) == 1:  # an ingest commits (and deletes this generation) while we read it
+            ingest(settings, embedder=fake_embedder, rebuild=True, progress=False)
+        return real(manifest, base)
+
+    monkeypatch.setattr(qa.index, "_load_generation", racing)
+    data = load_index(settings)
+    assert len(calls) == 2 and calls[0] != calls[1] == data.manifest["data"] and data.chunks
+
+
+def test_older_flat_layout_is_read_then_migrated(settings, fake_embedder):
+    ingest(settings, embedder=fake_embedder, progress=False)
+    manifest_path = settings.index_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    generation = settings.index_dir / manifest.pop("data")
+    for path in generation.iterdir():  # as written before the lock moved into the index
+        shutil.move(path, settings.index_dir / path.name)
+    generation.rmdir()
+    (settings.index_dir / ".lock").unlink()
+    manifest_path.write_text(json.dumps(manifest))
     assert len(load_index(settings).chunks) > 0
+    assert ingest(settings, embedder=fake_embedder, rebuild=True, progress=False).written
+    new = load_index(settings).manifest["data"]
+    assert _entries(settings.index_dir) == [".lock", new, "manifest.json"]
 
 
 def test_second_concurrent_ingest_gets_a_clear_message(settings, fake_embedder):

@@ -25,7 +25,8 @@ def test_doc_page_highlights_the_cited_quote(client, assistant):
     page = client.get(citation.url)
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     (marked,) = MARK.findall(page.text)
-    assert html.unescape(marked) == citation.quote == assistant.chunk(citation.chunk_id).text
+    # the cited sentence is highlighted, inside the passage it comes from
+    assert html.unescape(marked) == citation.quote and citation.quote in assistant.chunk(citation.chunk_id).text
     doc = assistant.document(citation.doc_id)
     assert html.escape(doc.title) in page.text and doc.doc_number in page.text and "2022年第4期" in page.text
     assert "scrollIntoView" in page.text and "white-space: pre-wrap" in page.text and 'href="/"' in page.text
@@ -134,7 +135,7 @@ def test_ask_api_returns_the_cli_contract(assistant):
     obj = api_ask(Backend(assistant), QUESTION, "2022", "")
     assert set(obj) >= {"question", "answer", "refused", "mode", "citations", "timings_ms", "notices",
                         "suggestions"}
-    assert set(obj["citations"][0]) == {"n", "doc_id", "title", "doc_number", "issue", "page", "section",
+    assert set(obj["citations"][0]) >= {"n", "doc_id", "title", "doc_number", "issue", "page", "section",
                                         "quote", "url"}
     assert "韩加政" in obj["answer"] and obj["mode"] in available_modes()
 

@@ -1,0 +1,52 @@
+"""Word lists, patterns and glossaries as data (the YAML files beside this module), loaded once."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+
+@cache
+def load(name: str) -> dict:
+    """The parsed `qa/lexicon/<name>.yaml`."""
+    import yaml
+
+    path = resources.files("qa.lexicon").joinpath(f"{name}.yaml")
+    if not path.is_file():
+        raise FileNotFoundError(f"no lexicon {name!r} (qa/lexicon/{name}.yaml)")
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _compile(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    return re.compile(re.sub(r"\s*\n\s*", "", pattern.strip()), flags)
+
+
+@dataclass(frozen=True)
+class QuestionLexicon:
+    types: tuple[tuple[str, re.Pattern[str]], ...]
+    answer_patterns: dict[str, re.Pattern[str]]
+    asking: re.Pattern[str]
+    slots: tuple[str, ...]
+    slots_en: tuple[tuple[re.Pattern[str], str], ...]
+    boilerplate: re.Pattern[str]
+
+
+@cache
+def question_lexicon() -> QuestionLexicon:
+    raw = load("question")
+    return QuestionLexicon(
+        types=tuple((t["name"], _compile(t["pattern"], re.I)) for t in raw["types"]),
+        answer_patterns={k: _compile(v, re.M) for k, v in raw["answer_patterns"].items()},
+        asking=_compile(raw["asking"]),
+        slots=tuple(raw["slots"]),
+        slots_en=tuple((re.compile(rf"\b{re.escape(k)}\b", re.I), v)
+                       for k, v in sorted(raw["slots_en"].items(), key=lambda kv: -len(kv[0]))),
+        boilerplate=_compile(raw["boilerplate"]),
+    )
+
+
+@cache
+def glossary() -> dict[str, str]:
+    return dict(load("glossary")["glossary"])

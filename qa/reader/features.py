@@ -1,0 +1,70 @@
+"""What the sentence scorer sees of a unit: named features, each a small testable function of the
+analysed question and the unit. The weights that combine them are learned (qa/reader/scorer.py)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..lexical import IdfTable
+from ..lexicon import question_lexicon
+from ..sections import heading_level
+from ..text import squash
+from .question import Analysis
+from .spans import answer_span
+from .units import Unit, overlap
+
+FEATURES = ("q_overlap", "passage_overlap", "section_overlap", "type_pattern", "span", "slot_fill",
+            "slot_word", "critical", "boilerplate", "lead_in", "tiny", "heading", "row", "rank", "dense", "length")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What is known about the passages of one question: relevance of each passage to the question
+    (and the previous turn), passage dense scores."""
+
+    idf: IdfTable
+    context_tokens: tuple[str, ...] = ()  # words of the previous turn, for follow-ups
+
+
+def fills_slot(text: str, slot: str) -> bool:
+    """The unit names who holds `slot`: '组 长：韩加政', '韩加政任组长', '由韩加政担任组长',
+    '| 组长 | 张三 |', '市长任组长'. A 副组长 row does not fill 组长."""
+    flat = squash(text)
+    if "副" not in slot and f"副{slot}" in flat and slot not in flat.replace(f"副{slot}", ""):
+        return False
+    return bool(re.search(rf"{slot}[：:|]+[^，。；]{{2,}}|[\u4e00-\u9fff]{{2,8}}(?:同志)?(?:任|为|兼任|担任)\S{{0,20}}{slot}|"
+                          rf"由\S{{2,16}}(?:任|担任|兼任){slot}|^\|?{slot}\|", flat))
+
+
+def is_lead_in(text: str) -> bool:
+    """A line that introduces what follows ("成立…领导小组：")."""
+    return text.rstrip().endswith(("：", ":"))
+
+
+def unit_features(q: Analysis, unit: Unit, ctx: Context, passage_rel: float, dense: float) -> np.ndarray:
+    lex = question_lexicon()
+    text = unit.text.strip()
+    flat = squash(text)
+    pattern = lex.answer_patterns.get(q.qtype)
+    values = {
+        "q_overlap": overlap(q.tokens, text, ctx.idf),
+        "passage_overlap": passage_rel,
+        "section_overlap": overlap(q.tokens, unit.chunk.section, ctx.idf),
+        "type_pattern": float(bool(pattern and pattern.search(text))),
+        "span": float(answer_span(q.text, q.qtype, text, q.slots) is not None),
+        "slot_fill": float(any(fills_slot(text, s) for s in q.slots)),
+        "slot_word": float(any(s in flat for s in q.slots)),
+        "critical": (sum(t in flat for t in q.critical) / len(q.critical)) if q.critical else 1.0,
+        "boilerplate": float(bool(lex.boilerplate.search(text))),
+        "lead_in": float(is_lead_in(text)),
+        "tiny": float(len(flat) < 6),
+        "heading": float(heading_level(text) is not None and len(flat) < 30),
+        "row": float(unit.is_row),
+        "rank": 1.0 / (1 + unit.rank),
+        "dense": dense,
+        "length": min(len(flat), 200) / 200,
+    }
+    return np.array([values[name] for name in FEATURES], dtype=np.float64)

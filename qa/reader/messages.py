@@ -1,0 +1,28 @@
+"""What a refusal says, in the question's language."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .refusal import Refusal
+
+
+def refusal_text(refusal: Refusal, english: bool, suggestions: Sequence[str] = (),
+                 years: Sequence[int] = ()) -> str:
+    """e.g. "公报收录的是2020–2022年的文件，没有2023年的内容。最接近的文件：…"."""
+    covered = f"{min(years)}–{max(years)}" if years else ""
+    if refusal.rule == "year" and covered:
+        text = (f"The gazettes cover {covered}; nothing from {refusal.detail}." if english else
+                f"公报收录的是{covered}年的文件，没有{refusal.detail}年的内容。")
+    elif refusal.rule in ("specifics", "named") and refusal.detail:
+        text = (f"The gazettes say nothing about “{refusal.detail}” in this context." if english else
+                f"公报中没有找到与“{refusal.detail}”有关的内容。")
+    elif refusal.rule == "filters":
+        text = (f"The filters ({refusal.detail}) exclude the documents that answer this question best." if english
+                else f"筛选条件（{refusal.detail}）排除了更相关的文件。")
+    else:
+        text = ("The gazettes do not contain an answer to this question." if english else
+                "公报中没有找到能回答这个问题的内容。")
+    if suggestions:
+        text += (" Closest documents: " if english else "最接近的文件：") + ("; " if english else "；").join(suggestions)
+    return text

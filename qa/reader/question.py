@@ -1,0 +1,74 @@
+"""The analysed question: its language, type (who / dept / when / number / docnum / list /
+procedure / general), the posts it asks about, its words and the specifics the evidence must hold."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..glossary import expand
+from ..lexical import tokenize
+from ..lexicon import question_lexicon
+from ..text import CJK_RE, is_english, nfkc, squash
+
+_CN_NUM = "一二三四五六七八九十"
+_CRITICAL = re.compile(rf"\d{{2,}}(?:\.\d+)?|第[{_CN_NUM}\d]+(?:次|届|批|季度|中学|人民医院|小学)")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年|年度)?(?!\d)")
+
+
+@dataclass(frozen=True)
+class Analysis:
+    text: str
+    english: bool
+    qtype: str
+    slots: tuple[str, ...]  # posts asked about (组长, 办公室主任 …), most specific first
+    tokens: tuple[str, ...]  # words of the question and their glossary terms, for matching sentences
+    content: tuple[str, ...]  # Chinese words and figures without the asking words: what evidence must cover
+    critical: tuple[str, ...]  # years, figures, ordinals (第四次, 第一季度) the evidence must contain
+    years: tuple[int, ...]
+
+
+def question_type(question: str) -> str:
+    """The first matching type in priority order (qa/lexicon/question.yaml), else 'general'."""
+    text = question.strip()
+    for name, pattern in question_lexicon().types:
+        if pattern.search(text):
+            return name
+    return "general"
+
+
+def asked_slots(question: str) -> tuple[str, ...]:
+    """Posts the question asks about (组长, 办公室主任, 指挥长…), most specific first."""
+    lex = question_lexicon()
+    text = squash(question).lower()
+    slots = [s for s in lex.slots if s in text]
+    slots = [s for s in slots if not any(s != o and s in o for o in slots)]
+    for pattern, slot in lex.slots_en:
+        if pattern.search(question) and slot not in slots and not any(slot in s for s in slots):
+            slots.append(slot)
+    return tuple(slots)
+
+
+def critical_terms(question: str) -> tuple[str, ...]:
+    """Specifics a question is about (years, figures, ordinals such as 第四次/第五中学/第一季度) that
+    the evidence must contain; when it lacks one, the gazettes answer another question."""
+    text = squash(f"{question} {expand(question)}")
+    return tuple(dict.fromkeys(_CRITICAL.findall(text)))
+
+
+def content_tokens(question: str) -> tuple[str, ...]:
+    """The question's Chinese words and figures, without asking words; a word inside a longer one
+    is dropped (自建房 covers 自建, 建房). English words are left out: Chinese passages never hold them."""
+    asking = question_lexicon().asking
+    tokens = [t for t in dict.fromkeys(tokenize(asking.sub(" ", question))) if CJK_RE.search(t) or t.isdigit()]
+    return tuple(t for t in tokens if not any(t != o and t in o for o in tokens))
+
+
+def analyse(question: str) -> Analysis:
+    qtype = question_type(question)
+    return Analysis(
+        text=question, english=is_english(question), qtype=qtype,
+        slots=asked_slots(question) if qtype in ("who", "dept") else (),
+        tokens=tuple(dict.fromkeys(tokenize(f"{question} {expand(question)}"))),
+        content=content_tokens(question), critical=critical_terms(question),
+        years=tuple(dict.fromkeys(int(y) for y in _YEAR.findall(nfkc(question)))))

@@ -1,0 +1,477 @@
+"""Short answers inside one sentence or table row: dates, periods, numbers, units, 文号, people.
+
+Everything works on a normalized copy of the text (NFKC, no whitespace inside Chinese, "∶" -> ":")
+that keeps a map back to the original offsets, so spans are always slices of the text given and
+answers are built from verbatim pieces (whitespace inside Chinese removed).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from qa.text import DOC_NUMBER_RE
+
+KINDS = ("date", "period", "number", "ratio", "person", "post", "unit", "docnum")
+CJK = r"\u3400-\u9fff"
+_ASCII_ALNUM = re.compile(r"[A-Za-z0-9.%]")
+_CHAR_MAP = {"∶": ":", "﹕": ":", "－": "-", "–": "-", "～": "~", "〜": "~", "﹣": "-"}
+
+
+@dataclass(frozen=True)
+class Span:
+    kind: str  # "date" | "period" | "number" | "ratio" | "person" | "post" | "unit" | "docnum"
+    start: int  # offsets into the text given
+    end: int
+    text: str  # == text[start:end]
+
+
+class Norm:
+    """`s`: normalized text; `idx[i]`: offset in the original of s[i] (plus one sentinel)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        chars: list[str] = []
+        idx: list[int] = []
+        n = len(text)
+        for i, c in enumerate(text):
+            if c in "\t\n":
+                chars.append(c), idx.append(i)
+                continue
+            if c.isspace():  # keep one space only between two ASCII words/numbers ("2293306 2297688")
+                j = i + 1
+                while j < n and text[j].isspace() and text[j] not in "\t\n":
+                    j += 1
+                prev = chars[-1] if chars else ""
+                if prev and j < n and _ASCII_ALNUM.match(prev) and _ASCII_ALNUM.match(text[j]) and prev != " ":
+                    chars.append(" "), idx.append(i)
+                continue
+            for ch in _CHAR_MAP.get(c) or unicodedata.normalize("NFKC", c):
+                chars.append(ch), idx.append(i)
+        idx.append(n)
+        self.s = "".join(chars)
+        self.idx = idx
+
+    def orig(self, start: int, end: int) -> tuple[int, int]:
+        return self.idx[start], (self.idx[end - 1] + 1 if end > start else self.idx[start])
+
+    def span(self, kind: str, start: int, end: int) -> Span:
+        a, b = self.orig(start, end)
+        return Span(kind, a, b, self.text[a:b])
+
+    def out(self, start: int, end: int) -> str:
+        """The original text for s[start:end], whitespace inside Chinese removed."""
+        a, b = self.orig(start, end)
+        return clean(self.text[a:b])
+
+
+def clean(piece: str) -> str:
+    piece = re.sub(r"\s+", lambda m: " " if _between_ascii(piece, m) else "", piece.strip())
+    return piece.replace("**", "")
+
+
+def _between_ascii(piece: str, m: re.Match) -> bool:
+    a, b = m.start(), m.end()
+    return a > 0 and b < len(piece) and bool(_ASCII_ALNUM.match(piece[a - 1])) and bool(
+        _ASCII_ALNUM.match(piece[b]))
+
+
+# ---------------------------------------------------------------- numbers, dates, periods
+NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_CN = "一二三四五六七八九十两百"
+UNIT = (r"(?:元/千瓦时|元/吨|元/平方米|元/亩|元/人|元/月|万吨/年|吨/年|吨/日|吨/天|万元|亿元|千元|元|%|‰|万吨|吨|"
+        r"平方公里|平方米|平米|公顷|万亩|亩|公里|千米|米|千瓦及以下|千伏|千瓦|兆瓦|kW|MW|kV|万千瓦|°C|℃|万人次|人次|万人|万户|"
+        r"个工作日|工作日|个月|小时|分钟|周岁|岁|个|家|户|人|名|项|件|辆|座|台|套|张|次|倍|天|周|年|处|所|条|份|批|类|床|万|亿|度|分)")
+_NUMBER_RE = re.compile(rf"(?<![\d.A-Za-z])(?:{NUM})(?:(?:-|~|—|至|到)(?:{NUM}))?{UNIT}(?:/(?:千瓦时|吨|年|日|天|人|月))?")
+_RATIO_RE = re.compile(rf"(?<![\d.:])(?:{NUM})(?::(?:{NUM})){{1,3}}(?![\d:])")
+_CLASS_RE = re.compile(r"(?<![A-Za-z])(?:IV|V|I{1,3})\s?类(?:水质|水体)?")
+_BARE_RE = re.compile(r"(?<![\d.A-Za-z])\d{5,}(?![\d.])")
+_D = r"\d{1,2}"
+_DATE1 = (rf"(?:\d{{4}}年(?:{_D}月(?:{_D}日)?)?|{_D}月{_D}日|{_D}月)"
+          rf"(?:零时|{_D}时|底|末|初|中旬|上旬|下旬|上半年|下半年)?(?:前|以前|之前)?")
+_DATE_RE = re.compile(rf"(?<!\d)(?:{_DATE1}|\d{{4}}\.\d{{1,2}}(?:\.\d{{1,2}})?)")
+_DATE_RANGE = rf"(?:{_DATE1}|\d{{4}}\.\d{{1,2}})"
+_PERIOD_RE = re.compile(
+    rf"(?<!\d){_DATE_RANGE}(?:开始)?(?:-|~|—|至|到)+{_DATE_RANGE}(?:结束|止)?"
+    rf"|(?:有效期(?:为|至)?|为期|期限为|期限|试用期)(?:\d+|[{_CN}]+)(?:个)?(?:年|月|天|日|小时|工作日)"
+    rf"|(?:每年|每月|每季度?)?(?<!\d)(?:\d+|[{_CN}]+)(?:个)?(?:工作日|小时|天|日|个月|周|年)(?:内|以内|之内)"
+    rf"|每(?:年|季度|月|周)(?:\d{{1,2}}月)?(?:底|末|初|\d{{1,2}}日)?(?:前|以前)")
+_WHEN_SUFFIX = re.compile(r"(?:起施行|起执行|起实施|开始施行|起|开始|之前|前|结束)")
+
+_KEEP_BEFORE = ("不低于|不少于|不高于|不超过|不得低于|不得少于|不得超过|不大于|不小于|低于|高于|超过|少于|小于|大于|"
+                "达到|累计达|突破|至少|最低|最高|约|共计|合计|累计|总计|共|达|"
+                "每人每年|每户每年|每人每月|每人|每户|每年|每月|每天|每日|每亩|每平方米|每辆|每座|每家|每个|每次|优惠")
+_BEFORE_RE = re.compile(rf"(?:{_KEEP_BEFORE})+$")
+_AFTER_RE = re.compile(r"^(?:及以下|及以上|以下|以内|以上|左右|\(含\))")
+_COUNTED_RE = re.compile(rf"^[{CJK}]{{2,4}}(?=$|[,;。、:)\n\t|])")
+_DELIM = ",;。:、\t|\n()《》“”\"'[]"
+
+
+def _find(norm: Norm, kind: str) -> list[tuple[int, int]]:
+    s = norm.s
+    if kind == "date":
+        return [m.span() for m in _DATE_RE.finditer(s) if re.search(r"\d", m.group())
+                and not (m.group().endswith("月") and "年" not in m.group() and "日" not in m.group()
+                         and not re.search(r"[底末初旬]", m.group()))]
+    if kind == "period":
+        return [m.span() for m in _PERIOD_RE.finditer(s)]
+    if kind == "ratio":
+        return [m.span() for m in _RATIO_RE.finditer(s)]
+    if kind == "number":
+        dates = _find(norm, "date") + _docnum_spans(s)
+        out = []
+        for m in _NUMBER_RE.finditer(s):
+            if any(a <= m.start() < b or a < m.end() <= b for a, b in dates) or _is_ordinal(s, m.start()) \
+                    or re.fullmatch(r"(19|20)\d\d年", m.group()) or s[m.end():m.end() + 1] == "岁":
+                continue
+            out.append(m.span())
+        return out + [m.span() for m in _CLASS_RE.finditer(s)]
+    if kind == "docnum":
+        return _docnum_spans(s)
+    if kind == "unit":
+        return [m.span(1) for m in _UNIT_RE.finditer(s)]
+    from qa.reader import people
+    return people.find(norm, kind)
+
+
+def _is_ordinal(s: str, i: int) -> bool:
+    return i > 0 and s[i - 1] in "第"
+
+
+def find_spans(text: str, kind: str) -> list[Span]:
+    """All spans of one kind, in text order."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown span kind {kind!r}; valid kinds: {', '.join(KINDS)}")
+    norm = Norm(text or "")
+    return [norm.span(kind, a, b) for a, b in sorted(set(_find(norm, kind)))]
+
+
+# ---------------------------------------------------------------- 文号, titles, units
+_AUTHORITY = "阳晋国中省市县"
+_TITLE_RE = re.compile(r"《([^《》]{2,80})》")
+
+
+def _docnum_spans(s: str) -> list[tuple[int, int]]:
+    out = []
+    for m in DOC_NUMBER_RE.finditer(s):
+        code, start = m.group(1), m.start(1)
+        cut = next((i for i, ch in enumerate(code[:-1]) if ch in _AUTHORITY and len(code) - i >= 2),
+                   max(0, len(code) - 4))
+        out.append((start + cut, m.end()))
+    return out
+
+
+def _docnum_text(s: str, a: int, b: int) -> str:
+    m = DOC_NUMBER_RE.search(s[a:b])
+    return f"{s[a:b][:m.start(2) - 1].strip()}〔{m.group(2)}〕{int(m.group(3))}号"
+
+
+_UNIT_SUFFIX = ("局|委员会|委|办公室|办|中心|厅|部|政府|管委会|公司|医院|院|站|支队|大队|队|所|集团|银行|学校|协会|"
+                "联合会|工作专班|专班|指挥部|领导小组")
+_UNIT_RE = re.compile(rf"(?:^|(?<=[{re.escape(_DELIM)}由在为和及与、]))((?:阳泉市|山西省|省|市|县|区|国网|国药)"
+                      rf"[{CJK}]{{0,16}}?(?:{_UNIT_SUFFIX}))(?![{CJK}]*?(?:长|员|任|书记))")
+
+
+def _is_unit(word: str) -> bool:
+    return bool(re.search(rf"(?:{_UNIT_SUFFIX}|[{CJK}]公司)$", word)) and 2 <= len(word) <= 30
+
+
+# ---------------------------------------------------------------- choosing among candidates
+_EN_HINTS = {"subsid": "补贴补助", "reward": "奖励", "price": "价", "rate": "率", "station": "基站", "area": "面积",
+             "fail": "不合格", "electric": "电", "insur": "保险", "capacity": "能力", "load": "千瓦",
+             "leverage": "带动比", "fee": "费", "compens": "补偿", "share": "比例", "tax": "税"}
+
+
+def _question_keys(question: str) -> set[str]:
+    q = unicodedata.normalize("NFKC", question)
+    cjk = re.sub(rf"[^{CJK}]", " ", q)
+    keys = {w[i:i + 2] for w in cjk.split() for i in range(len(w) - 1)}
+    low = q.lower()
+    for en, zh in _EN_HINTS.items():
+        if en in low:
+            keys |= {zh[i:i + 2] for i in range(0, len(zh) - 1, 2)} | {zh}
+    return keys - {"多少", "什么", "哪个", "哪些", "是多", "少个", "几个", "阳泉", "全市", "我市"}
+
+
+def _overlap(keys: set[str], s: str, a: int, b: int, before: int = 12, after: int = 8,
+             others: Sequence[tuple[int, int]] = ()) -> int:
+    lo, hi = max(0, a - before), b + after
+    for oa, ob in others:  # do not borrow the words that belong to a neighbouring number
+        if ob <= a:
+            lo = max(lo, ob)
+        elif oa >= b and s[b:oa] != "、":  # "200万元、50万元奖励": siblings share the noun
+            hi = min(hi, oa)
+    window = s[lo:hi]
+    return sum(1 for k in keys if k in window)
+
+
+# ---------------------------------------------------------------- answers per type
+_PREP_RE = re.compile(r"^.*(?:按照|依照|按|对|将|把|在|从|由|给予|其中)")
+
+
+def _subject(s: str, a: int) -> int:
+    """Start of a short subject right before a number ("合格率为", "现行税额标准的"), else `a`."""
+    window = s[max(0, a - 14):a]
+    parts = re.split(rf"([{re.escape(_DELIM)}\d—])", window)
+    seg = parts[-1]
+    if len(parts) > 1 and parts[-2] == "、" or not seg:
+        return a
+    bounded = len(parts) > 1 or a - len(window) == 0
+    seg = _PREP_RE.sub("", seg)
+    if bounded and 2 <= len(seg) <= 8 or len(seg) <= 8 and len(seg) < len(parts[-1]):
+        return a - len(seg) if re.fullmatch(rf"[{CJK}]+", seg) else a
+    m = re.search(rf"(?:比例|[{CJK}]{{1,3}}率)(?:为|是|达到|达)?$", seg)
+    return a - len(m.group()) if m else a
+
+
+def _number_phrase(norm: Norm, a: int, b: int, ratio: bool) -> tuple[int, int]:
+    s = norm.s
+    m = _BEFORE_RE.search(s[max(0, a - 12):a])
+    if m:  # a comparator / "每人每年": keep it, and a 比例/…率 right before it
+        a -= len(m.group())
+        r = re.search(rf"(?:比例|[{CJK}]{{1,3}}率)(?:为|是)?$", s[max(0, a - 6):a])
+        a -= len(r.group()) if r and not ratio else 0
+    elif not ratio:
+        a = _subject(s, a)
+    m = _AFTER_RE.search(s[b:])
+    if m:
+        b += len(m.group())
+    elif not ratio and re.search(r"(个|家|项|名|户|件|人|处|元)$", s[a:b]):
+        m = _COUNTED_RE.search(s[b:])
+        if m and not re.match(r"的|以|及|和|为|是", m.group()):
+            b += len(m.group())
+    elif not ratio and s[b - 1] == "%" and s[b:b + 1] == "的":  # "1%的公租房"
+        m = _COUNTED_RE.search(s[b + 1:])
+        b += len(m.group()) + 1 if m else 0
+    return a, b
+
+
+def _answer_number(question: str, norm: Norm) -> str | None:
+    s = norm.s
+    q = question.lower()
+    keys = _question_keys(question)
+    q_nums = set(re.findall(r"\d+(?:\.\d+)?", unicodedata.normalize("NFKC", question)))
+    cands = [(a, b, True) for a, b in _find(norm, "ratio")] + [(a, b, False) for a, b in _find(norm, "number")]
+    if not cands:
+        cands = [(m.start(), m.end(), False) for m in _BARE_RE.finditer(s)]
+    if not cands:
+        return None
+    want_ratio = bool(re.search(r"比例|分担|分摊|怎么分|比$|shared?|split|ratio|proportion", q))
+    want_pct = bool(re.search(r"率|比例|百分|percent|share|%", q))
+    want_money = bool(re.search(r"钱|元|金额|奖励|奖补|补贴|补助|费|价|reward|subsid|price|cost|fee|budget", q))
+    want_total = bool(re.search(r"一共|总共|合计|总计|累计|total|in all", q))
+    want_target = bool(re.search(r"[到至达]多少|达到|目标|target|goal", q))
+    unit_q = re.findall(r"(?:多少|几)(个|家|户|人|名|项|件|辆|座|台|天|次|倍|平方米|亩|吨)", question)
+
+    def score(c):
+        a, b, is_ratio = c
+        t, before = s[a:b], s[max(0, a - 4):a]
+        sc = _overlap(keys, s, a, b, 8, others=[c[:2] for c in cands]) * 2
+        sc += 3 * (is_ratio and want_ratio) + 2 * ("%" in t and want_pct)
+        sc += 2 * (bool(re.search(r"元", t)) and want_money) + 3 * any(t.endswith(u) for u in unit_q)
+        sc += 6 * (want_total and bool(re.search(r"合计|共|累计|总", before)))
+        sc += 2 * (want_target and bool(re.search(r"[到至达]|突破", before)))
+        sc += 4 * (want_target and bool(re.search(r"[到至]$", before)) and bool(re.search(r"[到至]多少", q)))
+        sc -= 6 * (re.match(r"[\d.]+", t).group() in q_nums if re.match(r"[\d.]+", t) else 0)
+        return sc
+
+    ranked = sorted(cands, key=lambda c: (-score(c), c[0]))
+    picks = ranked[:1]
+    asks = len(re.findall(r"多少|几[个家项名人]|what|how (?:much|many|is|are)|how\b", q))
+    if len(ranked) > 1 and (asks >= 2 or (re.search(r"和|与|及|、|\band\b", q) and _own_hits(s, keys, ranked[1]) >= 2
+                                          and _own_hits(s, keys, ranked[0]) >= 2)):
+        picks = sorted(ranked[:2])
+    return "，".join(norm.out(*_number_phrase(norm, a, b, r)) for a, b, r in picks)
+
+
+def _own_hits(s: str, keys: set[str], cand) -> int:
+    a = cand[0]
+    seg = re.split(rf"[{re.escape(_DELIM)}\d]", s[max(0, a - 8):a])[-1]
+    return sum(1 for k in keys if k in seg)
+
+
+_DURATION_Q = re.compile(r"多久|多长|期限|时限|有效期|为期|几天|几个月|几年|how long|valid|duration|period|within")
+
+
+def _is_range(s: str, a: int, b: int) -> bool:
+    return bool(re.search(r"\d.*(?:至|到|-|~|—).*\d", s[a:b]))
+
+
+def _answer_when(question: str, norm: Norm) -> str | None:
+    s = norm.s
+    periods = _find(norm, "period")
+    dates = [d for d in _find(norm, "date") if not any(a <= d[0] and d[1] <= b for a, b in periods)]
+    cands = [(a, b, True) for a, b in periods] + [(a, b, False) for a, b in dates]
+    if not cands:
+        return None
+    keys = _question_keys(question)
+    duration = bool(_DURATION_Q.search(question.lower()))
+
+    def score(c):
+        a, b, is_period = c
+        t = s[a:b]
+        sc = _overlap(keys, s, a, b, 10, 6)
+        if duration:
+            sc += 4 * bool(re.match(r"有效期|为期|期限|试用期", t)) + 3 * is_period
+        else:
+            sc += 2 * bool(re.search(r"\d{4}年|\d{4}\.", t)) + 1 * is_period
+        return sc
+
+    ranked = sorted(cands, key=lambda c: (-score(c), c[0]))
+    asks = len(re.findall(r"什么时[候间]|啥时候|何时|哪天|哪一天|\bwhen\b", question.lower()))
+    picks = sorted(ranked[:2]) if asks >= 2 and not _is_range(s, *ranked[0][:2]) else ranked[:1]
+    out = []
+    for a, b, is_period in picks:
+        m = _WHEN_SUFFIX.match(s[b:])
+        if m and not (is_period and m.group() in ("开始", "结束")):
+            b += len(m.group())
+        out.append(norm.out(a, b))
+    return "，".join(out)
+
+
+def _answer_docnum(question: str, norm: Norm) -> str | None:
+    s = norm.s
+    q_nums = {re.sub(r"\s", "", x) for x in _docnum_texts(Norm(question))}
+    nums = [(a, b, _docnum_text(s, a, b)) for a, b in _docnum_spans(s)]
+    nums = [n for n in nums if n[2] not in q_nums]
+    titles = [(m.start(), m.end()) for m in _TITLE_RE.finditer(s)]
+    if q_nums and titles:  # the question names the 文号: it asks what the document is
+        a, b = titles[0]
+        after = [n for n in nums if 0 <= n[0] - b <= 2]
+        return norm.out(a, b) + (f"（{after[0][2]}）" if after else "")
+    if nums:
+        a, b, num = nums[0]
+        before = [t for t in titles if 0 <= a - t[1] <= 2]
+        return (norm.out(*before[-1]) + f"（{num}）") if before else num
+    if titles:
+        return norm.out(*titles[0])
+    return None
+
+
+def _docnum_texts(norm: Norm) -> list[str]:
+    return [_docnum_text(norm.s, a, b) for a, b in _docnum_spans(norm.s)]
+
+
+_DEPT_PATTERNS = (
+    re.compile(r"设在([^,;。:、\t|()\n]{2,30})"),
+    re.compile(r"(?:牵头单位|责任单位|主管部门|负责单位|承办单位|牵头部门|责任部门)[:\t|]*([^,;。:\t|()\n]{2,40})"),
+    re.compile(r"由([^,;。:\t|()\n由]{2,40}?)(?:牵头|负责|承担|组织|统筹|会同|具体负责)"),
+    re.compile(r"(?:^|[,;。:\t|\n])(?:第[一二三四五六七八九十百]+条)?([^,;。:\t|()\n]{2,30}?)"
+               r"(?:牵头|负责|是|代表|承担|作为|统一|具体负责|主管)"),
+    re.compile(r"(?:目前|现)?为([^,;。:、\t|()\n]{2,30}?(?:公司|局|中心|委|办))"),
+)
+
+
+def _answer_dept(question: str, norm: Norm, slots: Sequence[str]) -> str | None:
+    s = norm.s
+    unit = None
+    for pat in _DEPT_PATTERNS:
+        for m in pat.finditer(s):
+            parts = [p for p in re.split(r"、|和|及", m.group(1))]
+            if all(_is_unit(p) for p in parts):
+                unit = norm.out(*m.span(1))
+                break
+        if unit:
+            break
+    if unit is None:
+        units = _find(norm, "unit")
+        if not units:
+            return None
+        unit = norm.out(*units[0])
+    if slots:
+        from qa.reader import people
+        who = people.answer_who(question, norm, slots, strict=True)
+        if who and who not in unit:
+            return f"{unit}；{slots[0]}：{who}"
+    return unit
+
+
+# ---------------------------------------------------------------- enumerations
+_ENUM_RES = (
+    re.compile(rf"(?:^|(?<=[,;。:\s]))[{_CN[:-2]}]+是"),
+    re.compile(rf"\([{_CN[:-2]}]+\)"),
+    re.compile(r"(?:^|(?<=[,;。:\s]))\d{1,2}[.、](?!\d)"),
+    re.compile(r"[①-⑳]"),
+    re.compile(r"\(\d{1,2}\)"),
+)
+_STRIP = " ,;。:、“”\"'‘’\t|\n"
+
+
+def enumeration_items(text: str) -> list[str]:
+    """Items of 一是…二是…, （一）…（二）…, 1.…2.…, ①②…, or a 、-separated list after a colon."""
+    norm = Norm(text or "")
+    s = norm.s
+    for pat in _ENUM_RES:
+        marks = list(pat.finditer(s))
+        if len(marks) >= 2 or (marks and marks[0].start() == len(s) - len(s.lstrip())):
+            bounds = [m.end() for m in marks] + [len(s)]
+            items = [_item(norm, bounds[i], marks[i + 1].start() if i + 1 < len(marks) else len(s))
+                     for i in range(len(marks))]
+            items = [x for x in items if x]
+            if len(items) >= 2 or (len(items) == 1 and len(marks) == 1):
+                if len(items) == 1:
+                    items = _comma_list(norm, marks[0].end(), len(s), colon=False) or items
+                return items
+    m = re.search(r"(?:[:]|包括|包含|分别是|分别为|分为|即)(?!.*[:])", s)
+    if m:
+        items = _comma_list(norm, m.end(), len(s), colon=True)
+        if items:
+            return items
+    return _comma_list(norm, 0, len(s), colon=False, short=True)
+
+
+def _item(norm: Norm, a: int, b: int) -> str:
+    piece = norm.s[a:b]
+    lead = len(piece) - len(piece.lstrip(_STRIP))
+    trail = len(piece) - len(piece.rstrip(_STRIP))
+    return norm.out(a + lead, b - trail) if b - trail > a + lead else ""
+
+
+def _comma_list(norm: Norm, a: int, b: int, colon: bool, short: bool = False) -> list[str]:
+    s = norm.s
+    end = min([i for i in (s.find("。", a), s.find(";", a)) if i >= 0] + [b])
+    seg = s[a:end]
+    if seg.count("、") < (1 if colon else 2):
+        return []
+    parts, pos = [], a
+    for piece in seg.split("、"):
+        parts.append((pos, pos + len(piece)))
+        pos += len(piece) + 1
+    # the last item may end a clause ("…和其他垃圾" / "…等3个组织")
+    la, lb = parts[-1]
+    tail = re.search(r"等[^、]*$|[,，].*$", s[la:lb])
+    if tail:
+        parts[-1] = (la, la + tail.start())
+    la, lb = parts[-1]
+    m = re.fullmatch(rf"([{CJK}“”\"]{{2,10}})(?:和|及|以及)([{CJK}“”\"]{{2,10}})", s[la:lb])
+    if m:
+        parts[-1:] = [(la, la + m.end(1)), (la + m.start(2), lb)]
+    items = [x for x in (_item(norm, pa, pb) for pa, pb in parts) if x]
+    if short and any(len(x) > 20 for x in items):
+        return []
+    return items if len(items) >= 2 else []
+
+
+# ---------------------------------------------------------------- entry point
+def answer_span(question: str, qtype: str, text: str, slots: Sequence[str] = ()) -> str | None:
+    """The shortest text in `text` that answers a question of type `qtype`, or None."""
+    if not text or not text.strip():
+        return None
+    norm = Norm(text)
+    if qtype == "who":
+        from qa.reader import people
+        return people.answer_who(question, norm, slots)
+    if qtype == "dept":
+        return _answer_dept(question, norm, slots)
+    if qtype == "when":
+        return _answer_when(question, norm)
+    if qtype == "number":
+        return _answer_number(question, norm)
+    if qtype == "docnum":
+        return _answer_docnum(question, norm)
+    if qtype in ("list", "procedure"):
+        items = enumeration_items(text)
+        return "\n".join(items) if items else None
+    return None

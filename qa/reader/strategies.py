@@ -1,0 +1,169 @@
+"""Answer strategies, tried in order by the Reader: each a pure function from (analysed question,
+evidence, tools) to a Candidate or None. Structured facts come first when they exist, then the
+refusal rules, the document lead for 'which document' questions, the sentence/row reader, and the
+final refusal when nothing that answers was found."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..lexical import IdfTable
+from ..types import Hit
+from .features import Context, fills_slot, is_lead_in, unit_features
+from .question import Analysis
+from .refusal import Refusal, check
+from .scorer import Scorer
+from .spans import answer_span, enumeration_items
+from .units import Unit, display, overlap, split_units
+
+FACTOID = ("who", "dept", "when", "number")
+MARGIN = 1.0  # units scoring within this of the best (logit scale) may join it
+
+
+@dataclass(frozen=True)
+class Evidence:
+    hits: tuple[Hit, ...]  # passages, best first (neighbouring chunks merged)
+    body_start: Mapping[str, int] = field(default_factory=dict)  # doc_id -> where the body starts
+    lead: Unit | None = None  # title block of the document the question names (文号) or is about
+    lead_label: str | None = None  # "阳政发〔2020〕4号《…》"
+    routed: bool = False  # the question names a known 文号
+    context: str = ""  # the previous turn, for follow-ups
+
+
+@dataclass(frozen=True)
+class Tools:
+    idf: IdfTable
+    scorer: Scorer
+    years: frozenset[int] = frozenset()
+    min_support: float = 0.4
+
+
+@dataclass(frozen=True)
+class Candidate:
+    strategy: str
+    units: tuple[Unit, ...] = ()  # the first one holds the short answer
+    short_answer: str | None = None
+    score: float = 0.0
+    refusal: Refusal | None = None
+
+
+Strategy = Callable[[Analysis, Evidence, Tools], "Candidate | None"]
+
+
+def rules(q: Analysis, ev: Evidence, tools: Tools) -> Candidate | None:
+    refusal = check(q, ev.hits, tools.idf, set(tools.years), tools.min_support, routed=ev.routed)
+    return Candidate("rules", refusal=refusal) if refusal else None
+
+
+def scored_units(q: Analysis, ev: Evidence, tools: Tools) -> list[tuple[float, Unit]]:
+    """Every unit of the evidence body (title blocks excluded) with its learned score, best first."""
+    ctx = Context(tools.idf)
+    context_tokens = tuple(dict.fromkeys(q.tokens + tuple(_tokens(ev.context)))) if ev.context else q.tokens
+    units, rows = [], []
+    for rank, hit in enumerate(ev.hits):
+        rel = overlap(context_tokens, f"{hit.chunk.header} {hit.chunk.text}", tools.idf)
+        dense = hit.dense_score or 0.0
+        for unit in split_units(hit.chunk, rank):
+            if unit.start < ev.body_start.get(unit.chunk.doc_id, 0):
+                continue
+            units.append(unit)
+            rows.append(unit_features(q, unit, ctx, rel, dense))
+    if not units:
+        return []
+    scores = tools.scorer.score(np.vstack(rows))
+    order = sorted(range(len(units)), key=lambda i: (-scores[i], units[i].rank, units[i].start))
+    return [(float(scores[i]), units[i]) for i in order]
+
+
+def _tokens(text: str) -> list[str]:
+    from ..lexical import tokenize
+
+    return tokenize(text)
+
+
+def document_lead(q: Analysis, ev: Evidence, tools: Tools) -> Candidate | None:
+    """'Which document…' / '阳政办发〔2022〕57号讲什么': the title block with its 文号, then the best
+    content sentence of that document."""
+    if ev.lead is None or q.qtype not in ("docnum", "general"):
+        return None
+    doc_id = ev.lead.chunk.doc_id
+    content = [u for _, u in scored_units(q, ev, tools) if u.chunk.doc_id == doc_id][:1]
+    return Candidate("document", units=(ev.lead, *content), short_answer=ev.lead_label)
+
+
+def read_sentences(q: Analysis, ev: Evidence, tools: Tools) -> Candidate | None:
+    """The best-scoring sentence or row that holds an answer of the asked type; for lists and
+    procedures the items that follow it. None when no unit holds the kind of answer asked for."""
+    scored = scored_units(q, ev, tools)
+    if not scored:
+        return None
+    if q.qtype in FACTOID:
+        return _factoid(q, scored)
+    best_score, best = scored[0]
+    chosen = [best]
+    short = None
+    if q.qtype in ("list", "procedure"):
+        items = _items_after(best, scored)
+        chosen += items
+        short = "\n".join(display(u.text) for u in items) if len(items) >= 2 else None
+        if short is None:
+            found = enumeration_items(best.text)
+            short = "\n".join(found) if len(found) >= 2 else None
+    else:
+        chosen += [u for s, u in scored[1:3] if s >= best_score - MARGIN / 2 and len(u.text) > 6]
+    return Candidate("sentences", units=tuple(_with_lead_ins(chosen, scored)), short_answer=short,
+                     score=best_score)
+
+
+def _factoid(q: Analysis, scored: list[tuple[float, Unit]]) -> Candidate | None:
+    spans = []
+    for score, unit in scored[:12]:
+        span = answer_span(q.text, q.qtype, unit.text, q.slots)
+        if span:
+            spans.append((score, unit, span))
+    if not spans:
+        return None
+    best_score, best, short = spans[0]
+    chosen = [best]
+    for score, unit, span in spans[1:]:  # another source that states a different part of the answer
+        if score >= best_score - MARGIN / 2 and len(chosen) < 2 and span not in short:
+            chosen.append(unit)
+    return Candidate("sentences", units=tuple(_with_lead_ins(chosen, scored)), short_answer=short,
+                     score=best_score)
+
+
+def _items_after(best: Unit, scored: list[tuple[float, Unit]], limit: int = 8) -> list[Unit]:
+    """The list items that follow a lead-in line in the same passage: rows, （一）… items, 1. items."""
+    same = sorted((u for _, u in scored if u.chunk is best.chunk and u.start > best.start), key=lambda u: u.start)
+    items = []
+    for unit in same[:limit]:
+        if is_lead_in(unit.text) and items:
+            break
+        items.append(unit)
+    return items if is_lead_in(best.text) or len(items) >= 2 else items[:3]
+
+
+def _with_lead_ins(chosen: list[Unit], scored: list[tuple[float, Unit]]) -> list[Unit]:
+    """A chosen table row or 'X：Y' line is shown after the line that introduces it ("成立…领导小组："),
+    when that line is in the same passage."""
+    out = list(chosen)
+    units = [u for _, u in scored]
+    for unit in chosen:
+        if not (unit.is_row or fills_slot(unit.text, "组长") or "：" in unit.text[:8]):
+            continue
+        before = sorted((u for u in units if u.chunk is unit.chunk and u.end <= unit.start), key=lambda u: u.start)
+        lead = next((u for u in reversed(before) if is_lead_in(u.text) and not u.is_row), None)
+        if lead and lead not in out:
+            out.append(lead)
+    return out
+
+
+def refuse(q: Analysis, ev: Evidence, tools: Tools) -> Candidate:
+    """Nothing in the evidence holds the kind of answer asked for."""
+    return Candidate("refusal", refusal=Refusal("answer_type", q.qtype))
+
+
+STRATEGIES: tuple[Strategy, ...] = (rules, document_lead, read_sentences, refuse)

@@ -1,0 +1,64 @@
+"""Gazette metadata around the reader: citations of exact source spans, the title block of a
+document, the closest documents of a refusal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from urllib.parse import quote
+
+from .index import IndexData
+from .reader.units import Unit
+from .types import Chunk, Citation, Document, Hit
+
+
+class Sources:
+    def __init__(self, data: IndexData) -> None:
+        self.data = data
+        self.rows_of_doc: dict[str, list[int]] = {}
+        for row, chunk in enumerate(data.chunks):
+            self.rows_of_doc.setdefault(chunk.doc_id, []).append(row)
+        self.by_id = {c.chunk_id: c for c in data.chunks}
+
+    def holder(self, doc_id: str, start: int, end: int) -> Chunk | None:
+        """The indexed chunk that holds a span (evidence passages may be merged neighbours)."""
+        chunks = [self.data.chunks[r] for r in self.rows_of_doc.get(doc_id, [])]
+        holders = [c for c in chunks if c.start <= start < c.end]
+        return next((c for c in holders if end <= c.end), holders[0] if holders else None)
+
+    def cite(self, chunk: Chunk, start: int, end: int, n: int) -> Citation:
+        """Citation of the source span [start, end) of a passage: quote = exactly that text; the
+        URL opens the document with the span highlighted."""
+        doc = self.data.documents[chunk.doc_id]
+        source = self.holder(doc.doc_id, start, end) or chunk
+        return Citation(n=n, doc_id=doc.doc_id, title=doc.title, doc_number=doc.doc_number_norm,
+                        issue=doc.issue.label, page=doc.page, section=source.section, quote=doc.text(start, end),
+                        url=f"/doc/{quote(doc.doc_id)}?chunk={quote(source.chunk_id)}&start={start}&end={end}",
+                        chunk_id=source.chunk_id, start=start, end=end)
+
+    def cite_chunk(self, chunk: Chunk, n: int) -> Citation:
+        return self.cite(chunk, chunk.start, chunk.end, n)
+
+    def lead(self, doc_id: str) -> tuple[Unit, str] | None:
+        """The title block (title + 文号) of a document as a unit, and its label "文号《title》"."""
+        doc = self.data.documents[doc_id]
+        rows = self.rows_of_doc.get(doc_id)
+        if not rows:
+            return None
+        first = self.data.chunks[rows[0]]
+        end = min(doc.body_start, first.end)
+        while end > doc.start and doc.text(end - 1, end).isspace():
+            end -= 1
+        label = f"{doc.doc_number_norm}《{doc.title}》" if doc.doc_number_norm else f"《{doc.title}》"
+        return Unit(first, -1, max(doc.start, first.start), end), label
+
+    def closest(self, hits: Sequence[Hit], limit: int = 3, exclude: Sequence[str] = ()) -> tuple[str, ...]:
+        seen: list[Document] = []
+        for hit in hits:
+            doc = self.data.documents[hit.chunk.doc_id]
+            if doc not in seen and doc.doc_id not in exclude:
+                seen.append(doc)
+        return tuple(label(d) for d in seen[:limit])
+
+
+def label(doc: Document) -> str:
+    return f"{doc.title}（{doc.doc_number_norm or '无文号'}，{doc.issue.label}）"
