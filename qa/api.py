@@ -50,6 +50,8 @@ class Assistant:
         self.data = data
         self.retriever = retriever or Retriever.from_settings(data, embedder, settings)
         self.sources = Sources(data)
+        self._body_start = {d.doc_id: d.body_start for d in data.documents.values()}
+        self._doc_dates = {d.doc_id: d.date or str(d.issue.year) for d in data.documents.values()}
         self.reader = reader or Reader(data.lexical.idf(), years=sorted(self.retriever.years),
                                        min_support=settings.refuse_support)
         self._llm, self._llm_loaded = None, False
@@ -135,14 +137,24 @@ class Assistant:
         scoped = replace(filters, doc_id=previous[0].chunk.doc_id)
         return self.retriever.search(question, scoped, depth, extra_queries=extra)
 
-    def _read(self, question: str, hits: list[Hit], context: str) -> Reading:
-        evidence = merge_adjacent(hits, self.data)
+    def _evidence(self, question: str, hits: list[Hit], context: str) -> Evidence:
         routed = doc_numbers_in(question, self.retriever.docs_by_number)
         lead = self.sources.lead(hits[0].chunk.doc_id) if hits else None
-        return self.reader.read_evidence(question, Evidence(
-            hits=tuple(evidence), body_start={d.doc_id: d.body_start for d in self.data.documents.values()},
-            lead=lead[0] if lead else None, lead_label=lead[1] if lead else None, routed=bool(routed),
-            context=context), self.sources.cite)
+        return Evidence(hits=tuple(merge_adjacent(hits, self.data)), body_start=self._body_start,
+                        lead=lead[0] if lead else None, lead_label=lead[1] if lead else None,
+                        routed=bool(routed), context=context, doc_dates=self._doc_dates,
+                        unit_similarity=self._unit_similarity(question))
+
+    def _unit_similarity(self, question: str):
+        """Cosines of units to the question, from the index's unit vectors and the (cached) query vector."""
+        units, dense = self.data.units, self.retriever.dense
+        if units is None or dense is None:
+            return None
+        vector = dense.query_vector(question)
+        return lambda keys: units.similarity(keys, vector)
+
+    def _read(self, question: str, hits: list[Hit], context: str) -> Reading:
+        return self.reader.read_evidence(question, self._evidence(question, hits, context), self.sources.cite)
 
     def _check_filters(self, question: str, filters: Filters, extra: tuple[str, ...], context: str,
                        reading: Reading) -> Reading:

@@ -127,6 +127,63 @@ def ask(question, as_json, file, k, year, issue, category, mode) -> None:
         sys.exit(2)
 
 
+@main.command()
+@click.argument("question", required=False)
+@click.option("--passage", "passages", multiple=True, help="A passage to answer from (repeatable).")
+@click.option("--file", "file", type=click.File("r", encoding="utf-8"),
+              help='JSON lines {"question": ..., "passages": [...]}, one answer per line (\'-\' for stdin).')
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per question.")
+def read(question, passages, file, as_json) -> None:
+    """Answer from the given passages only (no index): the reader on its own."""
+    from .api import answer_to_dict
+    from .reader import Reader
+
+    if file is None and not (question and passages):
+        raise click.UsageError('give --file QUESTIONS.jsonl (lines {"question": ..., "passages": [...]}), '
+                               "or a QUESTION with one or more --passage TEXT.")
+    items = [(1, {"question": question, "passages": list(passages)})] if file is None else [
+        (n, line) for n, line in enumerate(file, start=1) if line.strip()]
+    reader = Reader.standalone()
+    failures = 0
+    for n, item in items:
+        try:
+            question_text, texts = _read_item(item, n)
+            answer = reader.read(question_text, texts)
+        except QAError as exc:
+            failures += 1
+            if as_json:
+                _echo_json({"line": n, "error": str(exc)})
+            else:
+                click.echo(f"Error: {exc}", err=True)
+            continue
+        if as_json:
+            _echo_json(answer_to_dict(answer))
+        else:
+            _print_answer(answer)
+    if failures:
+        sys.exit(2)
+
+
+def _read_item(item: str | dict, n: int) -> tuple[str, list[str]]:
+    """A `qa read` input line as (question, passages); InputError naming the line and the fix."""
+    from .errors import InputError
+
+    if isinstance(item, str):
+        try:
+            item = json.loads(item)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"line {n}: not JSON ({exc.msg}); write one object per line, e.g. "
+                             '{"question": "组长是谁", "passages": ["组 长：韩加政 市政府副市长"]}') from None
+    if not isinstance(item, dict):
+        raise InputError(f"line {n}: expected a JSON object with 'question' and 'passages'.")
+    question, passages = item.get("question"), item.get("passages")
+    if not isinstance(question, str) or not question.strip():
+        raise InputError(f"line {n}: 'question' must be a non-empty string.")
+    if not isinstance(passages, list) or not passages or not all(isinstance(p, str) for p in passages):
+        raise InputError(f"line {n}: 'passages' must be a non-empty list of strings.")
+    return question, passages
+
+
 def _print_answer(answer) -> None:
     for notice in answer.notices:
         click.echo(f"note: {notice}", err=True)
@@ -134,7 +191,9 @@ def _print_answer(answer) -> None:
     if answer.citations:
         click.echo("")
         for c in answer.citations:
-            click.echo(f"[{c.n}] {c.title}（{c.doc_number or '无文号'}，{c.issue}，第{c.page or '?'}页）"
+            source = (f"{c.title}（{c.doc_number or '无文号'}，{c.issue}，第{c.page or '?'}页）" if c.doc_id
+                      else f"passage {c.passage}")
+            click.echo(f"[{c.n}] {source}"
                        f"{' · ' + c.section if c.section else ''}")
             quote = " ".join(c.quote.split())
             click.echo(f"    “{quote[:200]}{'…' if len(quote) > 200 else ''}”")

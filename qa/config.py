@@ -29,6 +29,8 @@ class Settings:
     chunk_overlap: int = 40
     # FAISS: exact IndexFlatIP below this many vectors, IVF-Flat from here on (bench/faiss_bench.py)
     approx_from: int = 300_000
+    # sentence/row vectors for the reader's scorer (computed at ingest; about 7k units, +3 min here)
+    unit_vectors: bool = True
     # retrieval
     dense_k: int = 40
     bm25_k: int = 40

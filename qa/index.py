@@ -10,6 +10,8 @@ Layout of `index/` (the directory itself is never renamed or replaced):
     vectors.npy     float32 embeddings of the chunks' indexed text (kept for incremental ingest)
     dense.faiss     FAISS inner-product index over the vectors
     bm25/           bm25s index over jieba tokens
+    units.json      the distinct sentences/table rows of the chunks (squashed text), row i <-> units.npy row i
+    units.npy       float16 embeddings of those units, for the reader's sentence similarity (optional)
     sources/        a copy of each source text, so offsets stay valid if data/ changes
 
 A build is written to `.tmp-<id>/`, renamed to `data-<id>/`, and committed by atomically replacing
@@ -78,6 +80,29 @@ def make_dense_index(vectors: np.ndarray, approx_from: int, seed: int = 0):
 
 
 @dataclass
+class UnitVectors:
+    """Embeddings of the sentences and table rows of the chunks, looked up by squashed text."""
+
+    keys: list[str]
+    vectors: np.ndarray  # float16, one row per key
+
+    def __post_init__(self) -> None:
+        if len(self.keys) != len(self.vectors):
+            raise ValueError(f"{len(self.keys)} unit keys but {len(self.vectors)} unit vectors")
+        self.row = {k: i for i, k in enumerate(self.keys)}
+
+    def similarity(self, texts: list[str], query: np.ndarray) -> list[float | None]:
+        """Cosine of each text's vector to the query vector; None for a text without one."""
+        rows = [self.row.get(t) for t in texts]
+        found = [r for r in rows if r is not None]
+        sims = (self.vectors[found].astype(np.float32) @ query.astype(np.float32)) if found else []
+        out, it = [], iter(sims)
+        for r in rows:
+            out.append(None if r is None else float(next(it)))
+        return out
+
+
+@dataclass
 class IndexData:
     """Everything in an index directory, loaded."""
 
@@ -88,6 +113,7 @@ class IndexData:
     dense: object  # faiss.Index
     lexical: LexicalIndex
     sources: dict[str, str] = field(default_factory=dict)
+    units: UnitVectors | None = None
 
     def n_chunks_by_doc(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -160,8 +186,12 @@ def _load_generation(manifest: dict, base: Path) -> IndexData:
     vectors = np.load(base / "vectors.npy")
     dense = faiss.read_index(str(base / "dense.faiss"))
     lexical = LexicalIndex.load(base / "bm25") if chunks else None
+    units = None
+    if (base / "units.npy").exists():
+        units = UnitVectors(json.loads((base / "units.json").read_text(encoding="utf-8")),
+                            np.load(base / "units.npy"))
     return IndexData(manifest=manifest, documents={d.doc_id: d for d in docs}, chunks=chunks,
-                     vectors=vectors, dense=dense, lexical=lexical, sources=sources)
+                     vectors=vectors, dense=dense, lexical=lexical, sources=sources, units=units)
 
 
 def write_index(index_dir: Path, data: IndexData, documents_json: list[dict], chunks_json: list[dict]) -> None:
@@ -184,6 +214,9 @@ def write_index(index_dir: Path, data: IndexData, documents_json: list[dict], ch
         faiss.write_index(data.dense, str(tmp / "dense.faiss"))
         if data.lexical is not None:
             data.lexical.save(tmp / "bm25")
+        if data.units is not None:
+            _write_json(tmp / "units.json", data.units.keys)
+            np.save(tmp / "units.npy", data.units.vectors)
         os.rename(tmp, final)
         _write_json(manifest_tmp, {**data.manifest, "data": final.name})
         os.replace(manifest_tmp, index_dir / MANIFEST)  # the commit point

@@ -12,12 +12,13 @@ from .chunk import chunk_document
 from .config import Settings
 from .embed import Embedder, load_embedder
 from .errors import QAError
-from .index import (IndexData, check_compatible, chunker_params, ingest_lock, load_index,
+from .index import (IndexData, UnitVectors, check_compatible, chunker_params, ingest_lock, load_index,
                     make_dense_index, package_version, read_manifest, sha256_file, write_index)
 from .lexical import LexicalIndex
 from .parse import parse_text
 from .store import chunk_to_dict, document_to_dict
-from .text import read_text
+from .reader.units import UNITS_VERSION, split_units
+from .text import read_text, squash
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,8 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
         reused = [f for f in files if old_files.get(f.name) == hashes[f.name]]
         changed = [f for f in files if f not in reused]
         removed = sorted(set(old_files) - set(hashes))
-        if old and not changed and not removed:
+        units_stale = settings.unit_vectors and old is not None and old.manifest.get("units") != UNITS_VERSION
+        if old and not changed and not removed and not units_stale:
             return IngestReport(files=len(files), documents=len(old.documents), chunks=len(old.chunks),
                                 embedded=0, seconds=time.perf_counter() - started,
                                 reused_files=tuple(f.name for f in reused), written=False)
@@ -112,16 +114,48 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
             "dense_index": "ivf-flat" if len(chunks) >= settings.approx_from else "flat",
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
+        units = None
+        if settings.unit_vectors and chunks:
+            previous = old.units if old and old.manifest.get("units") == UNITS_VERSION else None
+            if embedder is None and _unit_keys(chunks, previous):
+                embedder = load_embedder(settings)
+            units = unit_vectors(chunks, previous, embedder, progress)
+            manifest["units"] = UNITS_VERSION
+            manifest["n_units"] = len(units.keys)
         data = IndexData(manifest=manifest, documents={}, chunks=chunks, vectors=matrix,
                          dense=make_dense_index(matrix, settings.approx_from),
                          lexical=LexicalIndex.build([c.indexed_text for c in chunks]) if chunks else None,
-                         sources=sources)
+                         sources=sources, units=units)
         write_index(settings.index_dir, data, docs_json, [chunk_to_dict(c) for c in chunks])
     return IngestReport(
         files=len(hashes), documents=len(docs_json), chunks=len(chunks), embedded=len(new_chunks),
         seconds=time.perf_counter() - started, reused_files=tuple(f.name for f in reused),
         changed_files=tuple(f.name for f in changed if f.name in hashes), removed_files=tuple(removed),
         failed=tuple(failed), problems=tuple(problems))
+
+
+def _unit_keys(chunks: list, previous: UnitVectors | None) -> list[str]:
+    """Squashed texts of the chunks' units that `previous` has no vector for, without repeats."""
+    keys = dict.fromkeys(squash(u.text) for c in chunks for u in split_units(c, 0))
+    return [k for k in keys if previous is None or k not in previous.row]
+
+
+def unit_vectors(chunks: list, previous: UnitVectors | None, embedder: Embedder | None,
+                 progress: bool) -> UnitVectors:
+    """Vectors of every unit (sentence or table row) of the chunks: reused from the previous index
+    where the text is unchanged, embedded otherwise (as passages, stored as float16)."""
+    texts: dict[str, str] = {}
+    for chunk in chunks:
+        for unit in split_units(chunk, 0):
+            texts.setdefault(squash(unit.text), unit.text)
+    missing = [k for k in texts if previous is None or k not in previous.row]
+    new = embedder.embed_passages([texts[k] for k in missing], progress=progress) if missing else None
+    fresh = {k: i for i, k in enumerate(missing)}
+    dim = new.shape[1] if new is not None else previous.vectors.shape[1]
+    matrix = np.zeros((len(texts), dim), dtype=np.float16)
+    for i, key in enumerate(texts):
+        matrix[i] = new[fresh[key]] if key in fresh else previous.vectors[previous.row[key]]
+    return UnitVectors(list(texts), matrix)
 
 
 def _load_previous(settings: Settings) -> IndexData | None:

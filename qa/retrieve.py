@@ -235,8 +235,12 @@ class Retriever:
         return diversify(hits, k, per_doc)
 
     @property
+    def dense(self) -> DenseSearcher | None:
+        return next((s for s, _ in self.searchers if isinstance(s, DenseSearcher)), None)
+
+    @property
     def embedder(self) -> Embedder | None:
-        return next((s.embedder for s, _ in self.searchers if isinstance(s, DenseSearcher)), None)
+        return self.dense.embedder if self.dense else None
 
     def clear_cache(self) -> None:
         for searcher, _ in self.searchers:

@@ -41,8 +41,7 @@ def question_lexicon() -> QuestionLexicon:
         answer_patterns={k: _compile(v, re.M) for k, v in raw["answer_patterns"].items()},
         asking=_compile(raw["asking"]),
         slots=tuple(raw["slots"]),
-        slots_en=tuple((re.compile(rf"\b{re.escape(k)}\b", re.I), v)
-                       for k, v in sorted(raw["slots_en"].items(), key=lambda kv: -len(kv[0]))),
+        slots_en=tuple((re.compile(pattern, re.I), slot) for pattern, slot in raw["slots_en"]),
         boilerplate=_compile(raw["boilerplate"]),
     )
 
@@ -50,3 +49,20 @@ def question_lexicon() -> QuestionLexicon:
 @cache
 def glossary() -> dict[str, str]:
     return dict(load("glossary")["glossary"])
+
+
+@cache
+def unit_names() -> dict[str, str]:
+    """Short unit name -> full name (qa/lexicon/units.yaml)."""
+    return dict(load("units")["units"])
+
+
+def unit_aliases(text: str) -> list[str]:
+    """The other names of the units a text names: 人社局 -> 人力资源和社会保障局, and back."""
+    found: list[str] = []
+    for short, full in unit_names().items():
+        if short in text and full not in text:
+            found.append(full)
+        elif full in text and short not in text:
+            found.append(short)
+    return found

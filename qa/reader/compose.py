@@ -31,8 +31,11 @@ def spans_of(units: Sequence[Unit]) -> list[tuple[Chunk, int, int, list[Unit]]]:
     return spans
 
 
+ENGLISH_LEAD = "From the gazettes (quoted in Chinese): "
+
+
 def compose(units: Sequence[Unit], cite: Citer, short_answer: str | None = None,
-            english: bool = False) -> tuple[str, list[Citation]]:
+            english: bool = False, english_lead: str = ENGLISH_LEAD) -> tuple[str, list[Citation]]:
     """The answer text and its citations (numbered 1..m in order of use). The short answer comes
     from `units[0]` and carries that unit's [n]."""
     citations: list[Citation] = []
@@ -46,7 +49,7 @@ def compose(units: Sequence[Unit], cite: Citer, short_answer: str | None = None,
         parts.append(f"{join_texts([display(u.text) for u in members])}[{n}]")
     body = join_texts(parts)
     if english and body:
-        body = f"From the gazettes (quoted in Chinese): {body}"
+        body = f"{english_lead}{body}"
     if short_answer and citations:
         lead = short_answer.strip()
         mark = "" if re.search(r"\[\d+\]$", lead) else f"[{short_n}]"

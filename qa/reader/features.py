@@ -16,8 +16,9 @@ from .question import Analysis
 from .spans import answer_span
 from .units import Unit, overlap
 
-FEATURES = ("q_overlap", "passage_overlap", "section_overlap", "type_pattern", "span", "slot_fill",
-            "slot_word", "critical", "boilerplate", "lead_in", "tiny", "heading", "row", "rank", "dense", "length")
+FEATURES = ("q_overlap", "bigram", "passage_overlap", "section_overlap", "type_pattern", "span", "slot_fill",
+            "slot_word", "critical", "date_match", "boilerplate", "lead_in", "tiny", "heading", "row", "rank",
+            "dense", "unit_dense", "length")
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ def fills_slot(text: str, slot: str) -> bool:
     if "副" not in slot and f"副{slot}" in flat and slot not in flat.replace(f"副{slot}", ""):
         return False
     return bool(re.search(rf"{slot}[：:|]+[^，。；]{{2,}}|[\u4e00-\u9fff]{{2,8}}(?:同志)?(?:任|为|兼任|担任)\S{{0,20}}{slot}|"
-                          rf"由\S{{2,16}}(?:任|担任|兼任){slot}|^\|?{slot}\|", flat))
+                          rf"由\S{{2,16}}(?:任|担任|兼任){slot}|{slot}由\S{{2,16}}(?:担任|兼任)|^\|?{slot}\|", flat))
 
 
 def is_lead_in(text: str) -> bool:
@@ -44,13 +45,34 @@ def is_lead_in(text: str) -> bool:
     return text.rstrip().endswith(("：", ":"))
 
 
-def unit_features(q: Analysis, unit: Unit, ctx: Context, passage_rel: float, dense: float) -> np.ndarray:
+def date_match(q: Analysis, doc_date: str | None) -> float:
+    """1 when the document's date has the month the question names, 0.75 its year only, 0 neither;
+    0.5 when the question names no date or the document has none."""
+    if not (q.years or q.months) or not doc_date:
+        return 0.5
+    if any(doc_date.startswith(m) for m in q.months):
+        return 1.0
+    return 0.75 if any(doc_date.startswith(str(y)) for y in q.years) and not q.months else (
+        0.5 if any(doc_date.startswith(str(y)) for y in q.years) else 0.0)
+
+
+def bigram_share(q: Analysis, flat: str) -> float:
+    if not q.bigrams:
+        return 0.0
+    return sum(b in flat for b in q.bigrams) / len(q.bigrams)
+
+
+def unit_features(q: Analysis, unit: Unit, ctx: Context, passage_rel: float, dense: float,
+                  doc_date: str | None = None, unit_dense: float | None = None) -> np.ndarray:
+    """The feature row of one unit. `dense`: the passage's cosine to the question; `unit_dense`:
+    the sentence's own (None when the index has no sentence vectors: the passage's is used)."""
     lex = question_lexicon()
     text = unit.text.strip()
     flat = squash(text)
     pattern = lex.answer_patterns.get(q.qtype)
     values = {
         "q_overlap": overlap(q.tokens, text, ctx.idf),
+        "bigram": bigram_share(q, flat),
         "passage_overlap": passage_rel,
         "section_overlap": overlap(q.tokens, unit.chunk.section, ctx.idf),
         "type_pattern": float(bool(pattern and pattern.search(text))),
@@ -58,6 +80,7 @@ def unit_features(q: Analysis, unit: Unit, ctx: Context, passage_rel: float, den
         "slot_fill": float(any(fills_slot(text, s) for s in q.slots)),
         "slot_word": float(any(s in flat for s in q.slots)),
         "critical": (sum(t in flat for t in q.critical) / len(q.critical)) if q.critical else 1.0,
+        "date_match": date_match(q, doc_date),
         "boilerplate": float(bool(lex.boilerplate.search(text))),
         "lead_in": float(is_lead_in(text)),
         "tiny": float(len(flat) < 6),
@@ -65,6 +88,7 @@ def unit_features(q: Analysis, unit: Unit, ctx: Context, passage_rel: float, den
         "row": float(unit.is_row),
         "rank": 1.0 / (1 + unit.rank),
         "dense": dense,
+        "unit_dense": dense if unit_dense is None else unit_dense,
         "length": min(len(flat), 200) / 200,
     }
     return np.array([values[name] for name in FEATURES], dtype=np.float64)

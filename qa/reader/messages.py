@@ -8,8 +8,12 @@ from .refusal import Refusal
 
 
 def refusal_text(refusal: Refusal, english: bool, suggestions: Sequence[str] = (),
-                 years: Sequence[int] = ()) -> str:
-    """e.g. "公报收录的是2020–2022年的文件，没有2023年的内容。最接近的文件：…"."""
+                 years: Sequence[int] = (), source: str = "gazettes") -> str:
+    """e.g. "公报收录的是2020–2022年的文件，没有2023年的内容。最接近的文件：…". `source`: "gazettes",
+    or "passages" for passages given to `qa read`."""
+    if source == "passages":
+        return ("The given passages do not answer this question." if english else
+                "给定的段落中没有找到能回答这个问题的内容。")
     covered = f"{min(years)}–{max(years)}" if years else ""
     if refusal.rule == "year" and covered:
         text = (f"The gazettes cover {covered}; nothing from {refusal.detail}." if english else

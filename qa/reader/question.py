@@ -8,11 +8,12 @@ from dataclasses import dataclass
 
 from ..glossary import expand
 from ..lexical import tokenize
-from ..lexicon import question_lexicon
+from ..lexicon import question_lexicon, unit_aliases
 from ..text import CJK_RE, is_english, nfkc, squash
 
 _CN_NUM = "一二三四五六七八九十"
 _CRITICAL = re.compile(rf"\d{{2,}}(?:\.\d+)?|第[{_CN_NUM}\d]+(?:次|届|批|季度|中学|人民医院|小学)")
+_MONTH = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年|年度)?(?!\d)")
 
 
@@ -26,6 +27,8 @@ class Analysis:
     content: tuple[str, ...]  # Chinese words and figures without the asking words: what evidence must cover
     critical: tuple[str, ...]  # years, figures, ordinals (第四次, 第一季度) the evidence must contain
     years: tuple[int, ...]
+    months: tuple[str, ...] = ()  # "2022-09" for 2022年9月
+    bigrams: tuple[str, ...] = ()  # Chinese character pairs of the content words
 
 
 def question_type(question: str) -> str:
@@ -43,10 +46,15 @@ def asked_slots(question: str) -> tuple[str, ...]:
     text = squash(question).lower()
     slots = [s for s in lex.slots if s in text]
     slots = [s for s in slots if not any(s != o and s in o for o in slots)]
-    for pattern, slot in lex.slots_en:
-        if pattern.search(question) and slot not in slots and not any(slot in s for s in slots):
-            slots.append(slot)
-    return tuple(slots)
+    taken: list[re.Match] = []
+    english: list[str] = []
+    for pattern, slot in lex.slots_en:  # the first, most specific reading of each English phrase
+        match = pattern.search(question)
+        if match and not any(slot in s for s in slots + english) and not any(
+                match.start() >= m.start() and match.end() <= m.end() for m in taken):
+            english.append(slot)
+            taken.append(match)
+    return tuple(slots + english)
 
 
 def critical_terms(question: str) -> tuple[str, ...]:
@@ -69,6 +77,16 @@ def analyse(question: str) -> Analysis:
     return Analysis(
         text=question, english=is_english(question), qtype=qtype,
         slots=asked_slots(question) if qtype in ("who", "dept") else (),
-        tokens=tuple(dict.fromkeys(tokenize(f"{question} {expand(question)}"))),
+        tokens=tuple(dict.fromkeys(tokenize(f"{question} {expand(question)} {' '.join(unit_aliases(squash(question)))}"))),
         content=content_tokens(question), critical=critical_terms(question),
-        years=tuple(dict.fromkeys(int(y) for y in _YEAR.findall(nfkc(question)))))
+        years=tuple(dict.fromkeys(int(y) for y in _YEAR.findall(nfkc(question)))),
+        months=tuple(dict.fromkeys(f"{y}-{int(m):02d}" for y, m in _MONTH.findall(nfkc(question)))),
+        bigrams=bigrams(question))
+
+
+def bigrams(question: str) -> tuple[str, ...]:
+    """Pairs of adjacent Chinese characters of the question without its asking words: a match on
+    them does not depend on how jieba cut the words (OCR text, abbreviations)."""
+    text = question_lexicon().asking.sub(" ", squash(question))
+    pairs = [a + b for a, b in zip(text, text[1:]) if CJK_RE.match(a) and CJK_RE.match(b)]
+    return tuple(dict.fromkeys(pairs))

@@ -9,7 +9,7 @@ from functools import cache
 
 from ..lexical import IdfTable
 from ..types import Answer, Chunk, Citation, Hit
-from .compose import Citer, compose
+from .compose import ENGLISH_LEAD, Citer, compose
 from .question import Analysis, analyse
 from .refusal import Refusal
 from .scorer import Scorer
@@ -47,7 +47,8 @@ class Reader:
         """A reader for passages from anywhere: word weights from jieba's general IDF table."""
         return cls(general_idf(), min_support=min_support)
 
-    def read_evidence(self, question: str, evidence: Evidence, cite: Citer) -> Reading:
+    def read_evidence(self, question: str, evidence: Evidence, cite: Citer,
+                      english_lead: str = ENGLISH_LEAD) -> Reading:
         q = analyse(question)
         for strategy in self.strategies:
             candidate = strategy(q, evidence, self.tools)
@@ -55,7 +56,7 @@ class Reader:
                 continue
             if candidate.refusal:
                 return Reading(q, candidate)
-            text, citations = compose(candidate.units, cite, candidate.short_answer, q.english)
+            text, citations = compose(candidate.units, cite, candidate.short_answer, q.english, english_lead)
             return Reading(q, candidate, text, tuple(citations))
         raise RuntimeError("the last strategy must always answer or refuse")
 
@@ -69,10 +70,11 @@ class Reader:
         passages = [p for p in passages if isinstance(p, str)]
         hits = tuple(Hit(chunk=_passage_chunk(i, p), score=1.0 / (1 + i)) for i, p in enumerate(passages)
                      if p.strip())
-        reading = self.read_evidence(text, Evidence(hits=hits), _cite_passage)
+        reading = self.read_evidence(text, Evidence(hits=hits), _cite_passage, "From the passages: ")
         if reading.refusal:
-            return Answer(question=text, answer=refusal_text(reading.refusal, reading.question.english),
-                          refused=True, mode="extractive", notices=notices)
+            return Answer(question=text, answer=refusal_text(reading.refusal, reading.question.english,
+                                                             source="passages"),
+                          refused=True, mode="extractive", notices=notices, refusal_rule=reading.refusal.rule)
         return Answer(question=text, answer=reading.text, refused=False, mode="extractive",
                       citations=reading.citations, notices=notices, short_answer=reading.short_answer)
 

@@ -17,7 +17,8 @@ from qa.text import DOC_NUMBER_RE
 KINDS = ("date", "period", "number", "ratio", "person", "post", "unit", "docnum")
 CJK = r"\u3400-\u9fff"
 _ASCII_ALNUM = re.compile(r"[A-Za-z0-9.%]")
-_CHAR_MAP = {"∶": ":", "﹕": ":", "－": "-", "–": "-", "～": "~", "〜": "~", "﹣": "-"}
+_CHAR_MAP = {"∶": ":", "﹕": ":", "－": "-", "–": "-", "～": "~", "〜": "~", "﹣": "-",
+             **{chr(c): chr(c) for c in range(0x2460, 0x2474)}}  # keep ①…⑳ (NFKC makes them digits)
 
 
 @dataclass(frozen=True)
@@ -97,16 +98,17 @@ _PERIOD_RE = re.compile(
     rf"(?<!\d){_DATE_RANGE}(?:开始)?(?:-|~|—|至|到)+{_DATE_RANGE}(?:结束|止)?"
     rf"|(?:有效期(?:为|至)?|为期|期限为|期限|试用期)(?:\d+|[{_CN}]+)(?:个)?(?:年|月|天|日|小时|工作日)"
     rf"|(?:每年|每月|每季度?)?(?<!\d)(?:\d+|[{_CN}]+)(?:个)?(?:工作日|小时|天|日|个月|周|年)(?:内|以内|之内)"
-    rf"|每(?:年|季度|月|周)(?:\d{{1,2}}月)?(?:底|末|初|\d{{1,2}}日)?(?:前|以前)")
+    rf"|每(?:年|季度|月|周)(?:(?:\d{{1,2}}|[{_CN}]{{1,3}})月)?(?:底|末|初|\d{{1,2}}日)?(?:前|以前)"
+    rf"|(?:自|从)?(?:发布|印发|公布|颁布|下发)之日起?(?:施行|实施|执行)?")
 _WHEN_SUFFIX = re.compile(r"(?:起施行|起执行|起实施|开始施行|起|开始|之前|前|结束)")
 
 _KEEP_BEFORE = ("不低于|不少于|不高于|不超过|不得低于|不得少于|不得超过|不大于|不小于|低于|高于|超过|少于|小于|大于|"
                 "达到|累计达|突破|至少|最低|最高|约|共计|合计|累计|总计|共|达|"
                 "每人每年|每户每年|每人每月|每人|每户|每年|每月|每天|每日|每亩|每平方米|每辆|每座|每家|每个|每次|优惠")
 _BEFORE_RE = re.compile(rf"(?:{_KEEP_BEFORE})+$")
-_AFTER_RE = re.compile(r"^(?:及以下|及以上|以下|以内|以上|左右|\(含\))")
+_AFTER_RE = re.compile(r"^(?:及以下|及以上|以下|以内|以上|之内|内|左右|\(含\))")
 _COUNTED_RE = re.compile(rf"^[{CJK}]{{2,4}}(?=$|[,;。、:)\n\t|])")
-_DELIM = ",;。:、\t|\n()《》“”\"'[]"
+DELIM = ",;。:、\t|\n()《》“”\"'[]"
 
 
 def _find(norm: Norm, kind: str) -> list[tuple[int, int]]:
@@ -123,21 +125,15 @@ def _find(norm: Norm, kind: str) -> list[tuple[int, int]]:
         dates = _find(norm, "date") + _docnum_spans(s)
         out = []
         for m in _NUMBER_RE.finditer(s):
-            if any(a <= m.start() < b or a < m.end() <= b for a, b in dates) or _is_ordinal(s, m.start()) \
+            if any(a <= m.start() < b or a < m.end() <= b for a, b in dates) or s[m.start() - 1:m.start()] == "第" \
                     or re.fullmatch(r"(19|20)\d\d年", m.group()) or s[m.end():m.end() + 1] == "岁":
                 continue
             out.append(m.span())
         return out + [m.span() for m in _CLASS_RE.finditer(s)]
     if kind == "docnum":
         return _docnum_spans(s)
-    if kind == "unit":
-        return [m.span(1) for m in _UNIT_RE.finditer(s)]
     from qa.reader import people
     return people.find(norm, kind)
-
-
-def _is_ordinal(s: str, i: int) -> bool:
-    return i > 0 and s[i - 1] in "第"
 
 
 def find_spans(text: str, kind: str) -> list[Span]:
@@ -166,16 +162,6 @@ def _docnum_spans(s: str) -> list[tuple[int, int]]:
 def _docnum_text(s: str, a: int, b: int) -> str:
     m = DOC_NUMBER_RE.search(s[a:b])
     return f"{s[a:b][:m.start(2) - 1].strip()}〔{m.group(2)}〕{int(m.group(3))}号"
-
-
-_UNIT_SUFFIX = ("局|委员会|委|办公室|办|中心|厅|部|政府|管委会|公司|医院|院|站|支队|大队|队|所|集团|银行|学校|协会|"
-                "联合会|工作专班|专班|指挥部|领导小组")
-_UNIT_RE = re.compile(rf"(?:^|(?<=[{re.escape(_DELIM)}由在为和及与、]))((?:阳泉市|山西省|省|市|县|区|国网|国药)"
-                      rf"[{CJK}]{{0,16}}?(?:{_UNIT_SUFFIX}))(?![{CJK}]*?(?:长|员|任|书记))")
-
-
-def _is_unit(word: str) -> bool:
-    return bool(re.search(rf"(?:{_UNIT_SUFFIX}|[{CJK}]公司)$", word)) and 2 <= len(word) <= 30
 
 
 # ---------------------------------------------------------------- choosing among candidates
@@ -214,15 +200,15 @@ _PREP_RE = re.compile(r"^.*(?:按照|依照|按|对|将|把|在|从|由|给予|�
 def _subject(s: str, a: int) -> int:
     """Start of a short subject right before a number ("合格率为", "现行税额标准的"), else `a`."""
     window = s[max(0, a - 14):a]
-    parts = re.split(rf"([{re.escape(_DELIM)}\d—])", window)
+    parts = re.split(rf"([{re.escape(DELIM)}—])", window)
     seg = parts[-1]
-    if len(parts) > 1 and parts[-2] == "、" or not seg:
+    if len(parts) > 1 and parts[-2] == "、" or not seg or re.search(r"\d", seg):
         return a
     bounded = len(parts) > 1 or a - len(window) == 0
     seg = _PREP_RE.sub("", seg)
     if bounded and 2 <= len(seg) <= 8 or len(seg) <= 8 and len(seg) < len(parts[-1]):
         return a - len(seg) if re.fullmatch(rf"[{CJK}]+", seg) else a
-    m = re.search(rf"(?:比例|[{CJK}]{{1,3}}率)(?:为|是|达到|达)?$", seg)
+    m = re.search(rf"(?:比例|[{CJK}]{{0,2}}率)(?:为|是|达到|达)?$", seg)
     return a - len(m.group()) if m else a
 
 
@@ -231,7 +217,7 @@ def _number_phrase(norm: Norm, a: int, b: int, ratio: bool) -> tuple[int, int]:
     m = _BEFORE_RE.search(s[max(0, a - 12):a])
     if m:  # a comparator / "每人每年": keep it, and a 比例/…率 right before it
         a -= len(m.group())
-        r = re.search(rf"(?:比例|[{CJK}]{{1,3}}率)(?:为|是)?$", s[max(0, a - 6):a])
+        r = re.search(rf"(?:比例|[{CJK}]{{0,2}}率)(?:为|是)?$", s[max(0, a - 6):a])
         a -= len(r.group()) if r and not ratio else 0
     elif not ratio:
         a = _subject(s, a)
@@ -288,7 +274,7 @@ def _answer_number(question: str, norm: Norm) -> str | None:
 
 def _own_hits(s: str, keys: set[str], cand) -> int:
     a = cand[0]
-    seg = re.split(rf"[{re.escape(_DELIM)}\d]", s[max(0, a - 8):a])[-1]
+    seg = re.split(rf"[{re.escape(DELIM)}\d]", s[max(0, a - 8):a])[-1]
     return sum(1 for k in keys if k in seg)
 
 
@@ -333,7 +319,8 @@ def _answer_when(question: str, norm: Norm) -> str | None:
 
 def _answer_docnum(question: str, norm: Norm) -> str | None:
     s = norm.s
-    q_nums = {re.sub(r"\s", "", x) for x in _docnum_texts(Norm(question))}
+    qn = Norm(question).s
+    q_nums = {_docnum_text(qn, a, b) for a, b in _docnum_spans(qn)}
     nums = [(a, b, _docnum_text(s, a, b)) for a, b in _docnum_spans(s)]
     nums = [n for n in nums if n[2] not in q_nums]
     titles = [(m.start(), m.end()) for m in _TITLE_RE.finditer(s)]
@@ -344,48 +331,12 @@ def _answer_docnum(question: str, norm: Norm) -> str | None:
     if nums:
         a, b, num = nums[0]
         before = [t for t in titles if 0 <= a - t[1] <= 2]
-        return (norm.out(*before[-1]) + f"（{num}）") if before else num
+        if not before or re.search(r"文号|字号|document number|\bnumber\b", question, re.I):
+            return num
+        return norm.out(*before[-1]) + f"（{num}）"
     if titles:
         return norm.out(*titles[0])
     return None
-
-
-def _docnum_texts(norm: Norm) -> list[str]:
-    return [_docnum_text(norm.s, a, b) for a, b in _docnum_spans(norm.s)]
-
-
-_DEPT_PATTERNS = (
-    re.compile(r"设在([^,;。:、\t|()\n]{2,30})"),
-    re.compile(r"(?:牵头单位|责任单位|主管部门|负责单位|承办单位|牵头部门|责任部门)[:\t|]*([^,;。:\t|()\n]{2,40})"),
-    re.compile(r"由([^,;。:\t|()\n由]{2,40}?)(?:牵头|负责|承担|组织|统筹|会同|具体负责)"),
-    re.compile(r"(?:^|[,;。:\t|\n])(?:第[一二三四五六七八九十百]+条)?([^,;。:\t|()\n]{2,30}?)"
-               r"(?:牵头|负责|是|代表|承担|作为|统一|具体负责|主管)"),
-    re.compile(r"(?:目前|现)?为([^,;。:、\t|()\n]{2,30}?(?:公司|局|中心|委|办))"),
-)
-
-
-def _answer_dept(question: str, norm: Norm, slots: Sequence[str]) -> str | None:
-    s = norm.s
-    unit = None
-    for pat in _DEPT_PATTERNS:
-        for m in pat.finditer(s):
-            parts = [p for p in re.split(r"、|和|及", m.group(1))]
-            if all(_is_unit(p) for p in parts):
-                unit = norm.out(*m.span(1))
-                break
-        if unit:
-            break
-    if unit is None:
-        units = _find(norm, "unit")
-        if not units:
-            return None
-        unit = norm.out(*units[0])
-    if slots:
-        from qa.reader import people
-        who = people.answer_who(question, norm, slots, strict=True)
-        if who and who not in unit:
-            return f"{unit}；{slots[0]}：{who}"
-    return unit
 
 
 # ---------------------------------------------------------------- enumerations
@@ -405,18 +356,16 @@ def enumeration_items(text: str) -> list[str]:
     s = norm.s
     for pat in _ENUM_RES:
         marks = list(pat.finditer(s))
-        if len(marks) >= 2 or (marks and marks[0].start() == len(s) - len(s.lstrip())):
-            bounds = [m.end() for m in marks] + [len(s)]
-            items = [_item(norm, bounds[i], marks[i + 1].start() if i + 1 < len(marks) else len(s))
-                     for i in range(len(marks))]
-            items = [x for x in items if x]
-            if len(items) >= 2 or (len(items) == 1 and len(marks) == 1):
-                if len(items) == 1:
-                    items = _comma_list(norm, marks[0].end(), len(s), colon=False) or items
+        if len(marks) >= 2:
+            ends = [m.start() for m in marks[1:]] + [len(s)]
+            items = [x for x in (_item(norm, m.end(), e) for m, e in zip(marks, ends)) if x]
+            if len(items) >= 2:
                 return items
-    m = re.search(r"(?:[:]|包括|包含|分别是|分别为|分为|即)(?!.*[:])", s)
-    if m:
-        items = _comma_list(norm, m.end(), len(s), colon=True)
+        if len(marks) == 1 and marks[0].start() == len(s) - len(s.lstrip()):  # one short item line: "8.不得…;"
+            item = _item(norm, marks[0].end(), len(s))
+            return [item] if item and len(item) <= 40 and not re.search(r"。.", s) else []
+    for intro in reversed(list(re.finditer(r"[:]|包括|包含|分别是|分别为|分为|是指|即", s))):
+        items = _comma_list(norm, intro.end(), len(s), colon=True)
         if items:
             return items
     return _comma_list(norm, 0, len(s), colon=False, short=True)
@@ -426,7 +375,12 @@ def _item(norm: Norm, a: int, b: int) -> str:
     piece = norm.s[a:b]
     lead = len(piece) - len(piece.lstrip(_STRIP))
     trail = len(piece) - len(piece.rstrip(_STRIP))
+    if piece.count(")") > piece.count("(") and piece.rstrip(_STRIP).endswith(")"):
+        trail += 1
     return norm.out(a + lead, b - trail) if b - trail > a + lead else ""
+
+
+_LEAD_VERB = (re.compile(r"^.*(?:授予|包括|包含|围绕|推动|按照|建成|涉及|分为|是指)"), re.compile(r"^.*?(?:是|即)"))
 
 
 def _comma_list(norm: Norm, a: int, b: int, colon: bool, short: bool = False) -> list[str]:
@@ -439,19 +393,25 @@ def _comma_list(norm: Norm, a: int, b: int, colon: bool, short: bool = False) ->
     for piece in seg.split("、"):
         parts.append((pos, pos + len(piece)))
         pos += len(piece) + 1
-    # the last item may end a clause ("…和其他垃圾" / "…等3个组织")
+        if "等" in piece or "," in piece:  # "…等3个组织" / "…等领域" / "…，…": the list ends here
+            break
     la, lb = parts[-1]
-    tail = re.search(r"等[^、]*$|[,，].*$", s[la:lb])
-    if tail:
+    tail = re.search(r"等.*$|[,，].*$|(?<=[{CJK}]{{2}})的[{CJK}]{{2,}}$".format(CJK=CJK), s[la:lb])
+    if tail and tail.start() > 0:
         parts[-1] = (la, la + tail.start())
     la, lb = parts[-1]
     m = re.fullmatch(rf"([{CJK}“”\"]{{2,10}})(?:和|及|以及)([{CJK}“”\"]{{2,10}})", s[la:lb])
     if m:
         parts[-1:] = [(la, la + m.end(1)), (la + m.start(2), lb)]
+    lens = sorted(pb - pa for pa, pb in parts[1:])
+    fa, fb = parts[0]
+    if lens and fb - fa > lens[len(lens) // 2] + 1:  # "授予A公司、B公司" -> "A公司"
+        v = _LEAD_VERB[0].match(s[fa:fb]) or _LEAD_VERB[1].match(s[fa:fb])
+        parts[0] = (fa + v.end(), fb) if v and fb - fa - v.end() >= 2 else parts[0]
     items = [x for x in (_item(norm, pa, pb) for pa, pb in parts) if x]
-    if short and any(len(x) > 20 for x in items):
+    if len(items) < 2 or (short or not colon) and any(len(x) > 20 for x in items) or colon and len(items[0]) > 25:
         return []
-    return items if len(items) >= 2 else []
+    return items
 
 
 # ---------------------------------------------------------------- entry point
@@ -460,11 +420,11 @@ def answer_span(question: str, qtype: str, text: str, slots: Sequence[str] = ())
     if not text or not text.strip():
         return None
     norm = Norm(text)
+    from qa.reader import people  # people.py builds on this module
     if qtype == "who":
-        from qa.reader import people
         return people.answer_who(question, norm, slots)
     if qtype == "dept":
-        return _answer_dept(question, norm, slots)
+        return people.answer_dept(question, norm, slots)
     if qtype == "when":
         return _answer_when(question, norm)
     if qtype == "number":

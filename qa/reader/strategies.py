@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..lexical import IdfTable
+from ..text import squash
 from ..types import Hit
-from .features import Context, fills_slot, is_lead_in, unit_features
+from .features import FEATURES, Context, fills_slot, is_lead_in, unit_features
 from .question import Analysis
 from .refusal import Refusal, check
 from .scorer import Scorer
@@ -31,6 +32,9 @@ class Evidence:
     lead_label: str | None = None  # "阳政发〔2020〕4号《…》"
     routed: bool = False  # the question names a known 文号
     context: str = ""  # the previous turn, for follow-ups
+    doc_dates: Mapping[str, str] = field(default_factory=dict)  # doc_id -> ISO date of the document
+    # cosine of each unit's own vector to the question (None where the index has none); None: no vectors
+    unit_similarity: Callable[[list[str]], list[float | None]] | None = None
 
 
 @dataclass(frozen=True)
@@ -58,22 +62,29 @@ def rules(q: Analysis, ev: Evidence, tools: Tools) -> Candidate | None:
     return Candidate("rules", refusal=refusal) if refusal else None
 
 
-def scored_units(q: Analysis, ev: Evidence, tools: Tools) -> list[tuple[float, Unit]]:
-    """Every unit of the evidence body (title blocks excluded) with its learned score, best first."""
+def candidate_units(q: Analysis, ev: Evidence, tools: Tools) -> tuple[list[Unit], np.ndarray]:
+    """Every unit of the evidence body (title blocks excluded) and its feature row."""
     ctx = Context(tools.idf)
     context_tokens = tuple(dict.fromkeys(q.tokens + tuple(_tokens(ev.context)))) if ev.context else q.tokens
-    units, rows = [], []
+    units, passage = [], []
     for rank, hit in enumerate(ev.hits):
         rel = overlap(context_tokens, f"{hit.chunk.header} {hit.chunk.text}", tools.idf)
-        dense = hit.dense_score or 0.0
         for unit in split_units(hit.chunk, rank):
-            if unit.start < ev.body_start.get(unit.chunk.doc_id, 0):
-                continue
-            units.append(unit)
-            rows.append(unit_features(q, unit, ctx, rel, dense))
+            if unit.start >= ev.body_start.get(unit.chunk.doc_id, 0):
+                units.append(unit)
+                passage.append((rel, hit.dense_score or 0.0))
+    sims = ev.unit_similarity([squash(u.text) for u in units]) if ev.unit_similarity and units else [None] * len(units)
+    rows = [unit_features(q, u, ctx, rel, dense, ev.doc_dates.get(u.chunk.doc_id), sim)
+            for u, (rel, dense), sim in zip(units, passage, sims)]
+    return units, (np.vstack(rows) if rows else np.zeros((0, len(FEATURES))))
+
+
+def scored_units(q: Analysis, ev: Evidence, tools: Tools) -> list[tuple[float, Unit]]:
+    """Every candidate unit with its learned score, best first."""
+    units, matrix = candidate_units(q, ev, tools)
     if not units:
         return []
-    scores = tools.scorer.score(np.vstack(rows))
+    scores = tools.scorer.score(matrix)
     order = sorted(range(len(units)), key=lambda i: (-scores[i], units[i].rank, units[i].start))
     return [(float(scores[i]), units[i]) for i in order]
 
@@ -87,7 +98,9 @@ def _tokens(text: str) -> list[str]:
 def document_lead(q: Analysis, ev: Evidence, tools: Tools) -> Candidate | None:
     """'Which document…' / '阳政办发〔2022〕57号讲什么': the title block with its 文号, then the best
     content sentence of that document."""
-    if ev.lead is None or q.qtype not in ("docnum", "general"):
+    if ev.lead is None:
+        return None
+    if q.qtype not in ("docnum", "general") and not (ev.routed and len(q.content) <= 2):
         return None
     doc_id = ev.lead.chunk.doc_id
     content = [u for _, u in scored_units(q, ev, tools) if u.chunk.doc_id == doc_id][:1]

@@ -13,6 +13,7 @@ from ..types import Chunk
 _UNIT_END = re.compile(r"(?<=[。；！？;!?])")
 _SENTENCE_END = ("。", "；", ";", "：", ":", "！", "？", "!", "?", "）", ")")
 MAX_UNIT = 220
+UNITS_VERSION = 1  # bump when split_units changes: the index's unit vectors are then re-embedded
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ def display(text: str) -> str:
     """A unit as the answer shows it: one line, OCR spaces closed, table cells joined with spaces
     (never raw `|` pipes): "| 组 长：王明厚 | 副市长 |" -> "组长：王明厚 副市长"."""
     if is_row(text):
-        cells = [tidy(c) for c in re.split(r"\t|\|", text)]
-        text = " ".join(c for c in cells if c)
-    return tidy(text).replace("\n", "")
+        cells = [tidy(c).replace("\n", "") for c in re.split(r"\t|\|", text)]
+        return " ".join(c for c in cells if c)
+    text = re.sub(r"(?<=[\u4e00-\u9fff，、；：])\n(?=[\u4e00-\u9fff])", "", tidy(text))
+    return text.replace("\n", " ")

@@ -1,0 +1,183 @@
+"""Learn the reader's sentence-scorer weights and calibrate its refusal threshold, honestly.
+
+    python -m eval.train_reader [--folds 5] [--no-save]
+
+Training data: the dev set's answerable questions plus questions generated from the corpus's
+structure (eval/synth.py, their evidence lines disjoint from the dev set's). Retrieval runs once per
+question (the real index and embedder); each candidate unit (sentence or table row) of the evidence
+gets its feature row and a label (it holds every must_include string).
+
+Reported with k-fold cross-validation over the dev set: for each fold, weights are learned on the
+synthetic questions + the other folds, the support threshold is chosen on the other folds, and the
+held-out questions are answered with them (unit top-1, answer accuracy, short-answer accuracy,
+refusal accuracy, false refusals). Finally the weights learned on everything are written to
+qa/reader/weights.json and the report to eval/results/reader_cv.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from qa.api import EVIDENCE_DEPTH, Assistant
+from qa.config import ROOT, load_settings
+from qa.reader import Reader, analyse
+from qa.reader.features import FEATURES
+from qa.reader.scorer import Scorer, train
+from qa.reader.strategies import candidate_units
+from qa.retrieve import merge_adjacent
+from qa.types import Hit
+
+from .dataset import DEFAULT_QUESTIONS, Question, load_questions
+from .metrics import answer_correct, norm
+from .synth import generate
+
+SUPPORT_GRID = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
+WEIGHTS = ROOT / "qa" / "reader" / "weights.json"
+REPORT = ROOT / "eval" / "results" / "reader_cv.md"
+log = logging.getLogger("train_reader")
+
+
+@dataclass
+class Example:
+    question: Question
+    hits: list[Hit]
+    x: np.ndarray  # candidate units × features
+    y: np.ndarray  # 1 where the unit holds the answer
+
+
+def label(text: str, q: Question) -> bool:
+    flat = norm(text)
+    needles = [norm(s) for s in q.must_include if norm(s)]
+    return bool(needles) and all(n in flat for n in needles)
+
+
+def collect(assistant: Assistant, questions: list[Question]) -> list[Example]:
+    from tqdm import tqdm
+
+    examples = []
+    for q in tqdm(questions, desc="retrieve + features", unit="q", file=sys.stderr):
+        hits = assistant.retriever.search(q.question, None, EVIDENCE_DEPTH)
+        x, y = np.zeros((0, len(FEATURES))), np.zeros(0)
+        if q.answerable:
+            evidence = assistant._evidence(q.question, hits, "")
+            units, x = candidate_units(analyse(q.question), evidence, assistant.reader.tools)
+            y = np.array([label(u.text, q) for u in units], dtype=float)
+        examples.append(Example(q, hits, x, y))
+    return examples
+
+
+def top1(weights: np.ndarray, examples: list[Example]) -> float | None:
+    rows = [e for e in examples if e.question.answerable and len(e.x)]
+    if not rows:
+        return None
+    return float(np.mean([e.y[int(np.argmax(e.x @ weights))] for e in rows]))
+
+
+def answer_all(assistant: Assistant, weights: np.ndarray, min_support: float, examples: list[Example]) -> dict:
+    """Answer each question from its cached evidence with these weights and threshold."""
+    assistant.reader = Reader(assistant.data.lexical.idf(), Scorer(weights, {}), sorted(assistant.retriever.years),
+                              min_support)
+    correct = short = refused_ok = false_refusals = 0
+    answerable = [e for e in examples if e.question.answerable]
+    for e in examples:
+        reading = assistant._read(e.question.question, e.hits, "")
+        answer = assistant._answer(e.question.question, reading, e.hits, ())
+        if e.question.answerable:
+            correct += (not answer.refused) and answer_correct(answer.answer, e.question.must_include)
+            short += (not answer.refused) and answer_correct(answer.short_answer or "", e.question.must_include)
+            false_refusals += answer.refused
+        else:
+            refused_ok += answer.refused
+    n_a, n_u = len(answerable), len(examples) - len(answerable)
+    return {"answer_accuracy": correct / n_a if n_a else None, "short_answer_acc": short / n_a if n_a else None,
+            "refusal_accuracy": refused_ok / n_u if n_u else None,
+            "false_refusal_rate": false_refusals / n_a if n_a else None,
+            "overall": (correct + refused_ok) / len(examples) if examples else None,
+            "n": len(examples), "n_answerable": n_a}
+
+
+def cross_validate(assistant: Assistant, dev: list[Example], synth: list[Example], folds: int) -> dict:
+    rng = np.random.default_rng(0)
+    order = rng.permutation(len(dev))
+    fold_of = {int(i): f % folds for f, i in enumerate(order)}
+    held: list[dict] = []
+    for fold in range(folds):
+        test = [e for i, e in enumerate(dev) if fold_of[i] == fold]
+        train_dev = [e for i, e in enumerate(dev) if fold_of[i] != fold]
+        weights = train([(e.x, e.y) for e in synth + train_dev])
+        support = max(SUPPORT_GRID, key=lambda s: answer_all(assistant, weights, s, train_dev)["overall"])
+        result = answer_all(assistant, weights, support, test)
+        result.update(fold=fold, min_support=support, unit_top1=top1(weights, test))
+        log.info("fold %d: support %.2f %s", fold, support, {k: round(v, 3) for k, v in result.items()
+                                                              if isinstance(v, float)})
+        held.append(result)
+    keys = ("unit_top1", "answer_accuracy", "short_answer_acc", "refusal_accuracy", "false_refusal_rate")
+    pooled = {}
+    for key in keys:  # weighted by the questions each rate is over
+        weight = "n_answerable" if key != "refusal_accuracy" else None
+        pairs = [(r[key], r["n_answerable"] if weight else r["n"] - r["n_answerable"]) for r in held
+                 if r[key] is not None]
+        pooled[key] = sum(v * n for v, n in pairs) / sum(n for _, n in pairs) if pairs else None
+    return {"folds": held, "pooled": pooled}
+
+
+def write_report(cv: dict, final: dict, n_dev: int, n_synth: int, path: Path) -> None:
+    lines = [f"# Reader: learned sentence scorer, {len(cv['folds'])}-fold cross-validation", "",
+             f"{datetime.now().isoformat(timespec='seconds')} · dev questions {n_dev} · synthetic {n_synth}", "",
+             "Held-out dev questions, pooled over folds (weights and support threshold learned without them):", "",
+             "| unit top-1 | answer acc | short acc | refusal acc | false refusal |", "|---:|---:|---:|---:|---:|",
+             "| " + " | ".join(_f(cv["pooled"][k]) for k in ("unit_top1", "answer_accuracy", "short_answer_acc",
+                                                            "refusal_accuracy", "false_refusal_rate")) + " |", "",
+             "| fold | support | unit top-1 | answer acc | short acc | refusal acc | false refusal |",
+             "|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in cv["folds"]:
+        lines.append(f"| {r['fold']} | {r['min_support']:.2f} | " + " | ".join(
+            _f(r[k]) for k in ("unit_top1", "answer_accuracy", "short_answer_acc", "refusal_accuracy",
+                               "false_refusal_rate")) + " |")
+    lines += ["", f"Final weights (all data), support threshold {final['min_support']:.2f}:", "",
+              "| feature | weight |", "|---|---:|"]
+    lines += [f"| {name} | {w:+.3f} |" for name, w in zip(FEATURES, final["weights"])]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _f(v: float | None) -> str:
+    return "–" if v is None else f"{v:.3f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m eval.train_reader", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--no-save", action="store_true", help="report only; keep qa/reader/weights.json")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s", stream=sys.stderr)
+    started = time.perf_counter()
+    dev_questions = load_questions(DEFAULT_QUESTIONS)
+    synth_questions = generate(exclude=dev_questions)
+    assistant = Assistant.load(load_settings())
+    dev = collect(assistant, dev_questions)
+    synth = collect(assistant, synth_questions)
+    cv = cross_validate(assistant, dev, synth, args.folds)
+    weights = train([(e.x, e.y) for e in synth + dev])
+    support = max(SUPPORT_GRID, key=lambda s: answer_all(assistant, weights, s, dev)["overall"])
+    final = {"weights": weights.tolist(), "min_support": support}
+    write_report(cv, final, len(dev), len(synth), REPORT)
+    print(REPORT.read_text(encoding="utf-8"))
+    if not args.no_save:
+        Scorer(weights, {"trained_on": f"{len(dev)} dev + {len(synth)} synthetic questions",
+                         "trained_at": datetime.now().isoformat(timespec="seconds"),
+                         "min_support": support, "cv": cv["pooled"]}).save(WEIGHTS)
+        print(f"wrote {WEIGHTS}", file=sys.stderr)
+    print(f"{time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

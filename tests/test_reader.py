@@ -1,0 +1,180 @@
+"""The reader's parts, each on its own: question analysis, units, features, scorer, refusal rules,
+composition, strategies, and the standalone reader / `qa read`."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from qa.cli import main
+from qa.lexical import IdfTable
+from qa.reader import Evidence, Reader, analyse
+from qa.reader.compose import compose, spans_of
+from qa.reader.features import FEATURES, bigram_share, date_match, fills_slot, is_lead_in
+from qa.reader.question import asked_slots, critical_terms, question_type
+from qa.reader.refusal import check, missing_names, missing_specifics, support, years_outside
+from qa.reader.scorer import Scorer, train
+from qa.reader.strategies import Tools, read_sentences
+from qa.reader.units import display, split_units
+from qa.types import Chunk, Citation, Hit
+
+ROWS = "成立阳泉市自建房安全专项整治工作领导小组：\n组 长：\t韩加政\t市政府副市长\n副组长：\t刘广利\t市政府副秘书长\n"
+IDF = IdfTable({}, default=1.0)
+
+
+def chunk(text: str, doc_id: str = "d1", start: int = 0) -> Chunk:
+    return Chunk(chunk_id=f"{doc_id}-c1", doc_id=doc_id, section="", start=start, end=start + len(text),
+                 text=text, header="")
+
+
+def hit(text: str, doc_id: str = "d1") -> Hit:
+    return Hit(chunk=chunk(text, doc_id), score=1.0)
+
+
+@pytest.mark.parametrize("question, qtype", [
+    ("自建房安全专项整治工作领导小组组长是谁", "who"), ("阳政办发〔2022〕57号讲什么", "docnum"),
+    ("阳政发〔2022〕19号印发的是什么？", "docnum"), ("5G基站补贴标准是多少", "number"),
+    ("办公室设在哪个部门", "dept"), ("什么时候开始施行", "when"), ("认养文物有哪些要求", "list"),
+    ("退费怎么办理", "procedure"), ("Who leads the railway group?", "who"), ("阳泉的天气", "general")])
+def test_question_type(question, qtype):
+    assert question_type(question) == qtype
+
+
+@pytest.mark.parametrize("question, slots", [
+    ("领导小组副组长是谁", ("副组长",)), ("办公室主任是谁？", ("主任",)),
+    ("Who leads the 自建房 inspection?", ("组长",)), ("Who is the deputy leader?", ("副组长",)),
+    ("Who was appointed deputy director of the Housing Bureau?", ("副局长",)),
+    ("Who became director of the Big Data Bureau?", ("局长",)), ("常务副组长是谁", ("常务副组长",))])
+def test_asked_slots(question, slots):
+    assert asked_slots(question) == slots
+
+
+def test_analysis_keeps_specifics_years_months_and_unit_aliases():
+    q = analyse("2022年9月谁出任市人社局局长？")
+    assert q.years == (2022,) and q.months == ("2022-09",) and "2022" in q.critical
+    assert "人力资源" in q.tokens  # 人社局 -> 人力资源和社会保障局
+    assert critical_terms("第四次全国经济普查领导小组组长是谁") == ("第四次",)
+    assert "谁" not in "".join(q.content) and "是" not in q.bigrams
+
+
+def test_units_are_rows_and_sentences_with_exact_offsets():
+    c = chunk("（一）加强组织领导\n市政府成立领导小组，统筹推进工作。组长由市长担任；副组长由\n副市长担任。\n" + ROWS, start=100)
+    units = split_units(c, 0)
+    texts = [u.text for u in units]
+    assert texts[0] == "（一）加强组织领导"  # a heading is not joined to the next line
+    assert any(t.endswith("副组长由\n副市长担任。") for t in texts)  # a line broken by OCR is joined
+    assert "组 长：\t韩加政\t市政府副市长" in texts
+    for u in units:
+        assert c.text[u.start - 100:u.end - 100] == u.text
+    assert display("| 组 长：王明厚 | 副市长 |") == "组长：王明厚 副市长"
+    assert display("组 长：\t韩加政\t市政府副市长") == "组长： 韩加政 市政府副市长"
+
+
+@pytest.mark.parametrize("text, slot, fills", [
+    ("组 长：\t韩加政\t市政府副市长", "组长", True), ("副组长：\t刘广利\t市政府副秘书长", "组长", False),
+    ("副组长：\t刘广利\t市政府副秘书长", "副组长", True), ("市政府成立由市长任组长的领导小组", "组长", True),
+    ("组长由市政府副市长王明厚担任", "组长", True), ("| 副组长 | 李四 | 市发展改革委主任 |", "副组长", True),
+    ("领导小组负责统筹协调", "组长", False)])
+def test_fills_slot(text, slot, fills):
+    assert fills_slot(text, slot) is fills
+
+
+def test_small_features():
+    assert is_lead_in("成立领导小组：") and not is_lead_in("组长：韩加政")
+    q = analyse("2022年9月谁出任市人社局局长")
+    assert date_match(q, "2022-09-27") == 1.0 and date_match(q, "2022-03-01") == 0.5
+    assert date_match(q, "2021-09-01") == 0.0 and date_match(analyse("谁是局长"), "2021-09-01") == 0.5
+    assert bigram_share(analyse("基站补贴"), "5G基站补贴标准") == 1.0
+    assert bigram_share(analyse("基站补贴"), "对5G基站用电给予补贴") == pytest.approx(2 / 3)
+
+
+def test_refusal_rules_one_by_one():
+    hits = [hit(ROWS)]
+    assert years_outside(analyse("2023年的组长是谁"), {2020, 2021, 2022}, hits) == [2023]
+    assert years_outside(analyse("2022年的组长是谁"), {2020, 2021, 2022}, hits) == []
+    assert missing_specifics(analyse("第四次普查领导小组组长是谁"), hits) == ["第四次"]
+    assert missing_names(analyse("平定县自建房领导小组组长是谁"), hits) == ["平定县"]
+    assert support(analyse("自建房领导小组组长是谁"), hits, IDF) == 1.0
+    assert support(analyse("出租车起步价是多少"), hits, IDF) < 0.4
+    years = {2020, 2021, 2022}
+    assert check(analyse("阳泉市2023年的GDP是多少"), hits, IDF, years, 0.4).rule == "year"
+    assert check(analyse("出租车起步价是多少"), hits, IDF, years, 0.4).rule == "support"
+    assert check(analyse("自建房领导小组组长是谁"), hits, IDF, years, 0.4) is None
+    assert check(analyse("组长是谁"), [], IDF, years, 0.4).rule == "no_evidence"
+    assert check(analyse("2023年的组长是谁"), hits, IDF, years, 0.4, routed=True) is None
+
+
+def _cite(c: Chunk, start: int, end: int, n: int) -> Citation:
+    return Citation(n=n, doc_id=c.doc_id, title="t", doc_number=None, issue="", page=None, section="",
+                    quote=c.text[start - c.start:end - c.start], url="", start=start, end=end)
+
+
+def test_compose_short_answer_first_and_one_citation_per_quoted_span():
+    units = split_units(chunk(ROWS), 0)
+    lead, row = units[0], units[1]
+    assert [len(s[3]) for s in spans_of([row, lead])] == [2]  # neighbours share one quote
+    text, citations = compose([row, lead], _cite, short_answer="韩加政（市政府副市长）")
+    assert text.startswith("韩加政（市政府副市长）[1]\n\n成立")
+    assert len(citations) == 1 and citations[0].quote == ROWS[:citations[0].end].strip()
+    assert "\t" not in text and "|" not in text
+
+
+def test_scorer_learns_to_rank_the_answering_unit_first():
+    rng = np.random.default_rng(0)
+    groups = []
+    for _ in range(40):
+        x = rng.random((6, len(FEATURES)))
+        y = np.zeros(6)
+        best = int(np.argmax(x[:, 0]))  # the unit with the highest first feature answers
+        y[best] = 1
+        groups.append((x, y))
+    w = train(groups)
+    assert w[0] > 0 and np.mean([y[int(np.argmax(x @ w))] for x, y in groups]) > 0.9
+    with pytest.raises(ValueError, match="nothing to learn"):
+        train([(np.ones((2, len(FEATURES))), np.zeros(2))])
+
+
+def test_weights_file_matches_the_features(tmp_path):
+    scorer = Scorer.load()
+    assert len(scorer.weights) == len(FEATURES)
+    bad = scorer.to_dict() | {"features": ["x"]}
+    (tmp_path / "w.json").write_text(json.dumps(bad), encoding="utf-8")
+    with pytest.raises(ValueError, match="retrain"):
+        Scorer.load(tmp_path / "w.json")
+
+
+def test_sentence_strategy_picks_the_slot_row():
+    tools = Tools(idf=IDF, scorer=Scorer.load())
+    candidate = read_sentences(analyse("自建房领导小组副组长是谁"), Evidence(hits=(hit(ROWS),)), tools)
+    assert candidate.short_answer == "刘广利（市政府副秘书长）"
+    assert candidate.units[0].text.startswith("副组长")
+    nothing = read_sentences(analyse("补贴标准是多少"), Evidence(hits=(hit(ROWS),)), tools)
+    assert nothing is None  # no number anywhere: no answer of the asked type
+
+
+def test_standalone_reader_answers_and_refuses_from_given_passages():
+    reader = Reader.standalone()
+    answer = reader.read("5G基站电价补贴是多少", ["市政府成立领导小组。", "对5G基站用电给予0.35元/千瓦时的电价补贴。"])
+    assert answer.short_answer == "0.35元/千瓦时" and not answer.refused
+    (c,) = answer.citations
+    assert c.doc_id is None and c.passage == 2 and c.quote == "对5G基站用电给予0.35元/千瓦时的电价补贴。"
+    refused = reader.read("出租车起步价是多少", ["对5G基站用电给予补贴。"])
+    assert refused.refused and refused.citations == () and "段落" in refused.answer
+
+
+def test_cli_read_json_lines_and_errors():
+    lines = [json.dumps({"question": "自建房领导小组组长是谁", "passages": [ROWS]}, ensure_ascii=False),
+             "not json", json.dumps({"question": "组长是谁", "passages": []})]
+    result = CliRunner().invoke(main, ["read", "--json", "--file", "-"], input="\n".join(lines) + "\n")
+    assert result.exit_code == 2
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert out[0]["short_answer"] == "韩加政（市政府副市长）" and out[0]["citations"][0]["passage"] == 1
+    assert set(out[0]) >= {"question", "answer", "short_answer", "refused", "mode", "citations", "timings_ms",
+                           "notices", "suggestions", "fallback"}
+    assert out[1] == {"line": 2, "error": out[1]["error"]} and "not JSON" in out[1]["error"]
+    assert "'passages' must be a non-empty list" in out[2]["error"]
+    usage = CliRunner().invoke(main, ["read", "组长是谁"])
+    assert usage.exit_code == 2 and "--passage" in usage.output
