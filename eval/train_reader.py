@@ -31,6 +31,7 @@ from qa.config import ROOT, load_settings
 from qa.reader import Reader, analyse
 from qa.reader.features import FEATURES
 from qa.reader.scorer import Scorer, train
+from qa.reader.refusal import support
 from qa.reader.strategies import candidate_units
 from qa.retrieve import merge_adjacent
 from qa.types import Hit
@@ -81,27 +82,67 @@ def top1(weights: np.ndarray, examples: list[Example]) -> float | None:
     return float(np.mean([e.y[int(np.argmax(e.x @ weights))] for e in rows]))
 
 
-def answer_all(assistant: Assistant, weights: np.ndarray, min_support: float, examples: list[Example]) -> dict:
-    """Answer each question from its cached evidence with these weights and threshold."""
+@dataclass(frozen=True)
+class Outcome:
+    """One question answered without refusal thresholds, and what the thresholds would look at."""
+
+    answerable: bool
+    other_rule: bool  # refused by a rule that has no threshold (year, specifics, names, no evidence)
+    support: float
+    routed: bool
+    best_score: float | None  # of the sentence strategy; None when another strategy answered
+    refused: bool  # refused without thresholds (no unit holds the asked kind of answer)
+    correct: bool
+    short_correct: bool
+
+    def refused_at(self, min_support: float, min_score: float) -> bool:
+        return (self.refused or self.other_rule or (not self.routed and self.support < min_support)
+                or (self.best_score is not None and self.best_score < min_score))
+
+
+def outcomes(assistant: Assistant, weights: np.ndarray, examples: list[Example]) -> list[Outcome]:
     assistant.reader = Reader(assistant.data.lexical.idf(), Scorer(weights, {}), sorted(assistant.retriever.years),
-                              min_support)
-    correct = short = refused_ok = false_refusals = 0
-    answerable = [e for e in examples if e.question.answerable]
+                              min_support=0.0, min_score=float("-inf"))
+    out = []
     for e in examples:
-        reading = assistant._read(e.question.question, e.hits, "")
-        answer = assistant._answer(e.question.question, reading, e.hits, ())
-        if e.question.answerable:
-            correct += (not answer.refused) and answer_correct(answer.answer, e.question.must_include)
-            short += (not answer.refused) and answer_correct(answer.short_answer or "", e.question.must_include)
-            false_refusals += answer.refused
-        else:
-            refused_ok += answer.refused
-    n_a, n_u = len(answerable), len(examples) - len(answerable)
+        text = e.question.question
+        evidence = assistant._evidence(text, e.hits, "")
+        reading = assistant.reader.read_evidence(text, evidence, assistant.sources.cite)
+        answer = assistant._answer(text, reading, e.hits, ())
+        q = reading.question
+        must = e.question.must_include
+        out.append(Outcome(
+            answerable=e.question.answerable,
+            other_rule=bool(reading.refusal and reading.refusal.rule in ("year", "specifics", "named", "no_evidence")),
+            support=support(q, evidence.hits, assistant.reader.tools.idf), routed=evidence.routed,
+            best_score=reading.candidate.score if reading.candidate.strategy == "sentences" else None,
+            refused=bool(reading.refusal and reading.refusal.rule == "answer_type"),
+            correct=e.question.answerable and not answer.refused and answer_correct(answer.answer, must),
+            short_correct=e.question.answerable and not answer.refused and answer_correct(answer.short_answer or "", must)))
+    return out
+
+
+def rates(results: list[Outcome], min_support: float, min_score: float) -> dict:
+    answerable = [o for o in results if o.answerable]
+    unanswerable = [o for o in results if not o.answerable]
+    ok = [not o.refused_at(min_support, min_score) for o in answerable]
+    correct = sum(o.correct and k for o, k in zip(answerable, ok))
+    short = sum(o.short_correct and k for o, k in zip(answerable, ok))
+    refused_ok = sum(o.refused_at(min_support, min_score) for o in unanswerable)
+    n_a, n_u = len(answerable), len(unanswerable)
     return {"answer_accuracy": correct / n_a if n_a else None, "short_answer_acc": short / n_a if n_a else None,
             "refusal_accuracy": refused_ok / n_u if n_u else None,
-            "false_refusal_rate": false_refusals / n_a if n_a else None,
-            "overall": (correct + refused_ok) / len(examples) if examples else None,
-            "n": len(examples), "n_answerable": n_a}
+            "false_refusal_rate": ok.count(False) / n_a if n_a else None,
+            "overall": (correct + refused_ok) / len(results) if results else 0.0, "n": len(results), "n_answerable": n_a}
+
+
+def calibrate(results: list[Outcome]) -> tuple[float, float]:
+    """The (support, score) thresholds that make the most questions come out right (answered
+    correctly or refused correctly); ties go to the lower, more permissive thresholds."""
+    scores = sorted(o.best_score for o in results if o.best_score is not None)
+    score_grid = [float("-inf")] + [scores[int(p * (len(scores) - 1))] for p in (0.02, 0.05, 0.1, 0.15, 0.2, 0.3)]
+    grid = [(s, t) for s in SUPPORT_GRID for t in score_grid]
+    return max(grid, key=lambda st: (round(rates(results, *st)["overall"], 6), -st[0], -st[1]))
 
 
 def cross_validate(assistant: Assistant, dev: list[Example], synth: list[Example], folds: int) -> dict:
@@ -113,11 +154,10 @@ def cross_validate(assistant: Assistant, dev: list[Example], synth: list[Example
         test = [e for i, e in enumerate(dev) if fold_of[i] == fold]
         train_dev = [e for i, e in enumerate(dev) if fold_of[i] != fold]
         weights = train([(e.x, e.y) for e in synth + train_dev])
-        support = max(SUPPORT_GRID, key=lambda s: answer_all(assistant, weights, s, train_dev)["overall"])
-        result = answer_all(assistant, weights, support, test)
-        result.update(fold=fold, min_support=support, unit_top1=top1(weights, test))
-        log.info("fold %d: support %.2f %s", fold, support, {k: round(v, 3) for k, v in result.items()
-                                                              if isinstance(v, float)})
+        min_support, min_score = calibrate(outcomes(assistant, weights, train_dev))
+        result = rates(outcomes(assistant, weights, test), min_support, min_score)
+        result.update(fold=fold, min_support=min_support, min_score=min_score, unit_top1=top1(weights, test))
+        log.info("fold %d: %s", fold, {k: round(v, 3) for k, v in result.items() if isinstance(v, float)})
         held.append(result)
     keys = ("unit_top1", "answer_accuracy", "short_answer_acc", "refusal_accuracy", "false_refusal_rate")
     pooled = {}
@@ -136,13 +176,14 @@ def write_report(cv: dict, final: dict, n_dev: int, n_synth: int, path: Path) ->
              "| unit top-1 | answer acc | short acc | refusal acc | false refusal |", "|---:|---:|---:|---:|---:|",
              "| " + " | ".join(_f(cv["pooled"][k]) for k in ("unit_top1", "answer_accuracy", "short_answer_acc",
                                                             "refusal_accuracy", "false_refusal_rate")) + " |", "",
-             "| fold | support | unit top-1 | answer acc | short acc | refusal acc | false refusal |",
+             "| fold | support / score | unit top-1 | answer acc | short acc | refusal acc | false refusal |",
              "|---:|---:|---:|---:|---:|---:|---:|"]
     for r in cv["folds"]:
-        lines.append(f"| {r['fold']} | {r['min_support']:.2f} | " + " | ".join(
+        lines.append(f"| {r['fold']} | {r['min_support']:.2f} / {r['min_score']:.2f} | " + " | ".join(
             _f(r[k]) for k in ("unit_top1", "answer_accuracy", "short_answer_acc", "refusal_accuracy",
                                "false_refusal_rate")) + " |")
-    lines += ["", f"Final weights (all data), support threshold {final['min_support']:.2f}:", "",
+    lines += ["", f"Final weights (all data); refusal thresholds: support {final['min_support']:.2f}, "
+              f"score {final['min_score']:.3f}:", "",
               "| feature | weight |", "|---|---:|"]
     lines += [f"| {name} | {w:+.3f} |" for name, w in zip(FEATURES, final["weights"])]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -166,14 +207,15 @@ def main(argv: list[str] | None = None) -> int:
     synth = collect(assistant, synth_questions)
     cv = cross_validate(assistant, dev, synth, args.folds)
     weights = train([(e.x, e.y) for e in synth + dev])
-    support = max(SUPPORT_GRID, key=lambda s: answer_all(assistant, weights, s, dev)["overall"])
-    final = {"weights": weights.tolist(), "min_support": support}
+    min_support, min_score = calibrate(outcomes(assistant, weights, dev))
+    final = {"weights": weights.tolist(), "min_support": min_support, "min_score": min_score}
     write_report(cv, final, len(dev), len(synth), REPORT)
     print(REPORT.read_text(encoding="utf-8"))
     if not args.no_save:
         Scorer(weights, {"trained_on": f"{len(dev)} dev + {len(synth)} synthetic questions",
                          "trained_at": datetime.now().isoformat(timespec="seconds"),
-                         "min_support": support, "cv": cv["pooled"]}).save(WEIGHTS)
+                         "min_support": min_support, "min_score": min_score if np.isfinite(min_score) else None,
+                         "cv": cv["pooled"]}).save(WEIGHTS)
         print(f"wrote {WEIGHTS}", file=sys.stderr)
     print(f"{time.perf_counter() - started:.0f} s", file=sys.stderr)
     return 0

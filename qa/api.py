@@ -53,7 +53,7 @@ class Assistant:
         self._body_start = {d.doc_id: d.body_start for d in data.documents.values()}
         self._doc_dates = {d.doc_id: d.date or str(d.issue.year) for d in data.documents.values()}
         self.reader = reader or Reader(data.lexical.idf(), years=sorted(self.retriever.years),
-                                       min_support=settings.refuse_support)
+                                       min_support=None if settings.refuse_support < 0 else settings.refuse_support)
         self._llm, self._llm_loaded = None, False
 
     @classmethod

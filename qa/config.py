@@ -39,10 +39,9 @@ class Settings:
     bm25_weight: float = 1.0
     k: int = 5  # citations per answer
     # answers
-    # refuse when the evidence covers less of the question's vocabulary than this (0..1) ...
-    refuse_support: float = 0.4
-    # ... or when the best dense cosine is below this; both calibrated on the dev set (eval/)
-    refuse_dense: float = 0.0
+    # refuse when the evidence covers less of the question's Chinese vocabulary than this (0..1);
+    # -1: the threshold calibrated with the reader's weights (eval/train_reader.py, qa/reader/weights.json)
+    refuse_support: float = -1.0
     max_question_chars: int = 1000
     # "extractive" (always available), "llm" or "auto" (LLM when installed); `qa ask --mode` overrides
     answer_mode: str = "extractive"
@@ -95,7 +94,7 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
     "approx_from": (0, None),  # 0: always the approximate (IVF) index
     "dense_k": (1, None), "bm25_k": (1, None), "rrf_k": (0, None), "k": (1, None),
     "dense_weight": (0, None), "bm25_weight": (0, None),
-    "refuse_support": (0, 1), "refuse_dense": (-1, 1),  # a share of the question; a cosine
+    "refuse_support": (-1, 1),  # a share of the question; -1 = calibrated
     "max_question_chars": (1, None), "llm_timeout": (0, None), "llm_max_tokens": (1, None),
     "llm_threads": (1, None), "llm_ctx": (1, None), "port": (1, 65535),
 }

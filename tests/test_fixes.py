@@ -130,8 +130,9 @@ def test_numeric_settings_are_checked(monkeypatch, var, raw, message):
 def test_valid_numeric_settings_pass(monkeypatch):
     for var, raw in [("QA_REFUSE_SUPPORT", "0"), ("QA_K", "20"), ("QA_CHUNK_OVERLAP", "0"), ("QA_PORT", "1")]:
         monkeypatch.setenv(var, raw)
-    s = load_settings(refuse_dense=-1.0)
-    assert (s.refuse_support, s.k, s.chunk_overlap, s.port, s.refuse_dense) == (0.0, 20, 0, 1, -1.0)
+    s = load_settings()
+    assert (s.refuse_support, s.k, s.chunk_overlap, s.port) == (0.0, 20, 0, 1)
+    assert load_settings(refuse_support=-1).refuse_support == -1
     assert load_settings(refuse_support=1, k=3.0).k == 3 and isinstance(load_settings(k=3.0).k, int)
     with pytest.raises(InputError, match=r"^k=2.5 is not a whole number"):
         load_settings(k=2.5)

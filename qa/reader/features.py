@@ -18,7 +18,11 @@ from .units import Unit, overlap
 
 FEATURES = ("q_overlap", "bigram", "passage_overlap", "section_overlap", "type_pattern", "span", "slot_fill",
             "slot_word", "critical", "date_match", "boilerplate", "lead_in", "tiny", "heading", "row", "rank",
-            "dense", "unit_dense", "length")
+            "dense", "unit_dense", "length", "q_rel", "bigram_rel")
+# columns rescaled within one question's candidates (see `relative`)
+_DENSE = (FEATURES.index("dense"), FEATURES.index("unit_dense"))
+_RELATIVE = ((FEATURES.index("q_overlap"), FEATURES.index("q_rel")),
+             (FEATURES.index("bigram"), FEATURES.index("bigram_rel")))
 
 
 @dataclass(frozen=True)
@@ -90,5 +94,21 @@ def unit_features(q: Analysis, unit: Unit, ctx: Context, passage_rel: float, den
         "dense": dense,
         "unit_dense": dense if unit_dense is None else unit_dense,
         "length": min(len(flat), 200) / 200,
+        "q_rel": 0.0, "bigram_rel": 0.0,  # filled in by `relative`
     }
     return np.array([values[name] for name in FEATURES], dtype=np.float64)
+
+
+def relative(matrix: np.ndarray) -> np.ndarray:
+    """Features that only mean something next to the other candidates of the same question: cosines
+    as distance below the best one (x10: they vary by hundredths), overlaps as a share of the best
+    one (English questions overlap little everywhere, yet one sentence overlaps most)."""
+    if not len(matrix):
+        return matrix
+    out = matrix.copy()
+    for col in _DENSE:
+        out[:, col] = (matrix[:, col] - matrix[:, col].max()) * 10
+    for src, dst in _RELATIVE:
+        top = matrix[:, src].max()
+        out[:, dst] = matrix[:, src] / top if top > 0 else 0.0
+    return out

@@ -37,15 +37,19 @@ class Reading:
 
 class Reader:
     def __init__(self, idf: IdfTable, scorer: Scorer | None = None, years: Sequence[int] = (),
-                 min_support: float = 0.4, strategies: Sequence[Strategy] = STRATEGIES) -> None:
-        self.tools = Tools(idf=idf, scorer=scorer or Scorer.load(), years=frozenset(years),
-                           min_support=min_support)
+                 min_support: float | None = None, min_score: float | None = None,
+                 strategies: Sequence[Strategy] = STRATEGIES) -> None:
+        """`min_support`, `min_score`: refusal thresholds; by default those calibrated with the weights."""
+        scorer = scorer or Scorer.load()
+        self.tools = Tools(idf=idf, scorer=scorer, years=frozenset(years),
+                           min_support=scorer.meta.get("min_support", 0.4) if min_support is None else min_support,
+                           min_score=_or_inf(scorer.meta.get("min_score")) if min_score is None else min_score)
         self.strategies = tuple(strategies)
 
     @classmethod
-    def standalone(cls, min_support: float = 0.4) -> Reader:
+    def standalone(cls) -> Reader:
         """A reader for passages from anywhere: word weights from jieba's general IDF table."""
-        return cls(general_idf(), min_support=min_support)
+        return cls(general_idf())
 
     def read_evidence(self, question: str, evidence: Evidence, cite: Citer,
                       english_lead: str = ENGLISH_LEAD) -> Reading:
@@ -77,6 +81,10 @@ class Reader:
                           refused=True, mode="extractive", notices=notices, refusal_rule=reading.refusal.rule)
         return Answer(question=text, answer=reading.text, refused=False, mode="extractive",
                       citations=reading.citations, notices=notices, short_answer=reading.short_answer)
+
+
+def _or_inf(value: float | None) -> float:
+    return float("-inf") if value is None else float(value)
 
 
 def _passage_chunk(i: int, text: str) -> Chunk:

@@ -53,22 +53,27 @@ class Scorer:
         return cls.from_dict(json.loads(text))
 
 
-def train(groups: list[tuple[np.ndarray, np.ndarray]], l2: float = 0.01, epochs: int = 400,
-          lr: float = 0.5) -> np.ndarray:
+def train(groups: list[tuple[np.ndarray, np.ndarray]], l2: float = 0.01) -> np.ndarray:
     """Weights that put a correct unit first: `groups` are (features of a question's candidate units,
-    0/1 labels); the loss is the softmax cross-entropy of the correct units within each group
-    (full-batch gradient descent, L2 penalty). Groups without a correct unit are skipped."""
-    groups = [(x, y) for x, y in groups if len(x) and y.any()]
+    0/1 labels); the loss is the softmax cross-entropy of the correct units within each group, plus
+    an L2 penalty, minimised with L-BFGS (scipy). Groups without a correct unit are skipped."""
+    from scipy.optimize import minimize
+
+    groups = [(x, y / y.sum()) for x, y in groups if len(x) and y.any()]
     if not groups:
         raise ValueError("no question has a correct unit among its candidates: nothing to learn from")
-    w = np.zeros(groups[0][0].shape[1])
-    for _ in range(epochs):
-        grad = l2 * w
-        for x, y in groups:
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        total, grad = 0.5 * l2 * float(w @ w), l2 * w
+        for x, target in groups:
             s = x @ w
-            p = np.exp(s - s.max())
-            p /= p.sum()
-            target = y / y.sum()
-            grad += x.T @ (p - target) / len(groups)
-        w -= lr * grad
-    return w
+            top = s.max()
+            log_z = top + np.log(np.exp(s - top).sum())
+            p = np.exp(s - log_z)
+            total += float(log_z - target @ s) / len(groups)
+            grad = grad + x.T @ (p - target) / len(groups)
+        return total, grad
+
+    result = minimize(loss, np.zeros(groups[0][0].shape[1]), jac=True, method="L-BFGS-B",
+                      options={"maxiter": 500})
+    return result.x

@@ -13,7 +13,7 @@ import numpy as np
 from ..lexical import IdfTable
 from ..text import squash
 from ..types import Hit
-from .features import FEATURES, Context, fills_slot, is_lead_in, unit_features
+from .features import FEATURES, Context, fills_slot, is_lead_in, relative, unit_features
 from .question import Analysis
 from .refusal import Refusal, check
 from .scorer import Scorer
@@ -43,6 +43,7 @@ class Tools:
     scorer: Scorer
     years: frozenset[int] = frozenset()
     min_support: float = 0.4
+    min_score: float = float("-inf")  # the best unit must score at least this (learned scale), else refuse
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def candidate_units(q: Analysis, ev: Evidence, tools: Tools) -> tuple[list[Unit]
     sims = ev.unit_similarity([squash(u.text) for u in units]) if ev.unit_similarity and units else [None] * len(units)
     rows = [unit_features(q, u, ctx, rel, dense, ev.doc_dates.get(u.chunk.doc_id), sim)
             for u, (rel, dense), sim in zip(units, passage, sims)]
-    return units, (np.vstack(rows) if rows else np.zeros((0, len(FEATURES))))
+    return units, (relative(np.vstack(rows)) if rows else np.zeros((0, len(FEATURES))))
 
 
 def scored_units(q: Analysis, ev: Evidence, tools: Tools) -> list[tuple[float, Unit]]:
@@ -111,7 +112,7 @@ def read_sentences(q: Analysis, ev: Evidence, tools: Tools) -> Candidate | None:
     """The best-scoring sentence or row that holds an answer of the asked type; for lists and
     procedures the items that follow it. None when no unit holds the kind of answer asked for."""
     scored = scored_units(q, ev, tools)
-    if not scored:
+    if not scored or scored[0][0] < tools.min_score:
         return None
     if q.qtype in FACTOID:
         return _factoid(q, scored)
