@@ -40,7 +40,7 @@ from .dataset import DEFAULT_QUESTIONS, Question, load_questions
 from .metrics import answer_correct, norm
 from .synth import generate
 
-SUPPORT_GRID = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
+SUPPORT_GRID = (0.0, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
 WEIGHTS = ROOT / "qa" / "reader" / "weights.json"
 REPORT = ROOT / "eval" / "results" / "reader_cv.md"
 log = logging.getLogger("train_reader")
@@ -136,13 +136,20 @@ def rates(results: list[Outcome], min_support: float, min_score: float) -> dict:
             "overall": (correct + refused_ok) / len(results) if results else 0.0, "n": len(results), "n_answerable": n_a}
 
 
+MAX_FALSE_REFUSALS = 0.05  # the issue's bound; thresholds that refuse more answerable questions are not chosen
+
+
 def calibrate(results: list[Outcome]) -> tuple[float, float]:
     """The (support, score) thresholds that make the most questions come out right (answered
-    correctly or refused correctly); ties go to the lower, more permissive thresholds."""
+    correctly or refused correctly) while refusing at most MAX_FALSE_REFUSALS of the answerable
+    ones; ties go to the lower, more permissive thresholds."""
     scores = sorted(o.best_score for o in results if o.best_score is not None)
     score_grid = [float("-inf")] + [scores[int(p * (len(scores) - 1))] for p in (0.02, 0.05, 0.1, 0.15, 0.2, 0.3)]
     grid = [(s, t) for s in SUPPORT_GRID for t in score_grid]
-    return max(grid, key=lambda st: (round(rates(results, *st)["overall"], 6), -st[0], -st[1]))
+    allowed = [st for st in grid if rates(results, *st)["false_refusal_rate"] <= MAX_FALSE_REFUSALS]
+    if not allowed:  # even the most permissive thresholds refuse too much: take the least refusing
+        return min(grid, key=lambda st: (rates(results, *st)["false_refusal_rate"], st[0], st[1]))
+    return max(allowed, key=lambda st: (round(rates(results, *st)["overall"], 6), -st[0], -st[1]))
 
 
 def cross_validate(assistant: Assistant, dev: list[Example], synth: list[Example], folds: int) -> dict:

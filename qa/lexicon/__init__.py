@@ -66,3 +66,9 @@ def unit_aliases(text: str) -> list[str]:
         elif full in text and short not in text:
             found.append(short)
     return found
+
+
+@cache
+def places() -> tuple[tuple[str, ...], ...]:
+    """Places under Yangquan, each with the spellings that name it (qa/lexicon/places.yaml)."""
+    return tuple(tuple(p) for p in load("places")["places"])

@@ -29,6 +29,7 @@ class Analysis:
     years: tuple[int, ...]
     months: tuple[str, ...] = ()  # "2022-09" for 2022年9月
     bigrams: tuple[str, ...] = ()  # Chinese character pairs of the content words
+    parts: int = 1  # how many things it asks ("组长、办公室主任分别是谁", "谁被免去？由谁接任？")
 
 
 def question_type(question: str) -> str:
@@ -81,7 +82,17 @@ def analyse(question: str) -> Analysis:
         content=content_tokens(question), critical=critical_terms(question),
         years=tuple(dict.fromkeys(int(y) for y in _YEAR.findall(nfkc(question)))),
         months=tuple(dict.fromkeys(f"{y}-{int(m):02d}" for y, m in _MONTH.findall(nfkc(question)))),
-        bigrams=bigrams(question))
+        bigrams=bigrams(question), parts=asked_parts(question))
+
+
+def asked_parts(question: str) -> int:
+    """Questions within the question: asking words in separate clauses, or 分别/respectively."""
+    text = nfkc(question)
+    clauses = [c for c in re.split(r"[?？;；。]|,\s*and\b|(?:,|，|、)(?=\S*(?:谁|哪|多少|几|什么|何时|呢|啥|多长|多大))", text) if c.strip()]
+    asking = [c for c in clauses if question_lexicon().asking.search(c) or re.search(r"\b(who|what|when|how|which)\b", c, re.I)]
+    if "分别" in text or re.search(r"\brespectively\b", text, re.I):
+        return max(2, len(asking))
+    return max(1, len(asking))
 
 
 def bigrams(question: str) -> tuple[str, ...]:

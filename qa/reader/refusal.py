@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 
 from ..lexical import IdfTable
+from ..lexicon import places
 from ..text import squash
 from ..types import Hit
 from .question import Analysis
@@ -41,42 +40,18 @@ def missing_specifics(q: Analysis, hits: Sequence[Hit], top: int = SUPPORT_TOP) 
     return [t for t in q.critical if t not in flat]
 
 
-_PLACE = re.compile(r"[\u4e00-\u9fff]{1,4}(?:县|区|镇|乡|村|街道)")
-_GENERIC_PLACE = {"县区", "各县区", "县（区）", "城区", "矿区", "郊区", "开发区", "市区", "社区", "园区", "景区",
-                  "乡镇", "全市", "农村", "城乡", "各县"}
-
-
-@cache
-def _place_words() -> frozenset[str]:
-    return frozenset(_GENERIC_PLACE)
-
-
-def named_terms(q: Analysis) -> list[str]:
-    """Places and people the question names (jieba's ns/nr/nt tags, and X县/X区 words): the
-    evidence must name them too."""
-    import jieba.posseg as posseg
-
+def named_places(q: Analysis) -> list[tuple[str, ...]]:
+    """The places under Yangquan the question names (qa/lexicon/places.yaml), as their spellings."""
     text = squash(q.text)
-    names: list[str] = []
-    for word, flag in posseg.lcut(text):
-        if flag in ("ns", "nr", "nt") and len(word) >= 2 and word not in names and not word.isascii():
-            names.append(word)
-    for m in _PLACE.finditer(text):
-        word = m.group(0)
-        if word not in names:
-            names.append(word)
-    return [n for n in names if n not in _place_words() and not n.startswith(("阳泉", "山西"))]
+    found = [p for p in places() if any(name in text for name in p)]
+    # 高新技术产业开发区 also holds 开发区: keep only places not inside a longer one found
+    return [p for p in found if not any(p != o and any(n in m and n != m for n in p for m in o) for o in found)]
 
 
 def missing_names(q: Analysis, hits: Sequence[Hit], top: int = SUPPORT_TOP) -> list[str]:
+    """Places the question names that the evidence does not."""
     flat = squash(evidence_text(hits, top))
-    return [n for n in named_terms(q) if n not in flat and not _short_form_in(n, flat)]
-
-
-def _short_form_in(name: str, flat: str) -> bool:
-    """平定县 also matches 平定; 阳泉市第五中学 also 五中 is not tried (too loose)."""
-    core = re.sub(r"(县|区|镇|乡|村|街道)$", "", name)
-    return len(core) >= 2 and core in flat
+    return [p[0] for p in named_places(q) if not any(name in flat for name in p)]
 
 
 def years_outside(q: Analysis, years: set[int], hits: Sequence[Hit]) -> list[int]:

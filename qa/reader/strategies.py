@@ -101,7 +101,7 @@ def document_lead(q: Analysis, ev: Evidence, tools: Tools) -> Candidate | None:
     content sentence of that document."""
     if ev.lead is None:
         return None
-    if q.qtype not in ("docnum", "general") and not (ev.routed and len(q.content) <= 2):
+    if q.qtype != "docnum" and not (ev.routed and (q.qtype == "general" or len(q.content) <= 2)):
         return None
     doc_id = ev.lead.chunk.doc_id
     content = [u for _, u in scored_units(q, ev, tools) if u.chunk.doc_id == doc_id][:1]
@@ -133,6 +133,11 @@ def read_sentences(q: Analysis, ev: Evidence, tools: Tools) -> Candidate | None:
 
 
 def _factoid(q: Analysis, scored: list[tuple[float, Unit]]) -> Candidate | None:
+    """The best unit holding a span of the asked kind, its span as the short answer. A question
+    about several posts gets the best unit for each ("组长：刘文华；办公室主任：石峥"); a question in
+    several parts may take a second unit that states another part."""
+    if q.qtype == "who" and len(q.slots) > 1:
+        return _per_slot(q, scored)
     spans = []
     for score, unit in scored[:12]:
         span = answer_span(q.text, q.qtype, unit.text, q.slots)
@@ -142,11 +147,32 @@ def _factoid(q: Analysis, scored: list[tuple[float, Unit]]) -> Candidate | None:
         return None
     best_score, best, short = spans[0]
     chosen = [best]
-    for score, unit, span in spans[1:]:  # another source that states a different part of the answer
-        if score >= best_score - MARGIN / 2 and len(chosen) < 2 and span not in short:
+    margin = MARGIN * (2 if q.parts > 1 else 0.5)
+    for score, unit, span in spans[1:]:
+        if len(chosen) >= max(2, q.parts) or score < best_score - margin:
+            break
+        if squash(span) not in squash(short):
             chosen.append(unit)
+            if q.parts > 1:
+                short = f"{short}；{span}"
     return Candidate("sentences", units=tuple(_with_lead_ins(chosen, scored)), short_answer=short,
                      score=best_score)
+
+
+def _per_slot(q: Analysis, scored: list[tuple[float, Unit]]) -> Candidate | None:
+    found: list[tuple[str, float, Unit, str]] = []
+    for slot in q.slots:
+        for score, unit in scored[:20]:
+            span = answer_span(q.text, q.qtype, unit.text, (slot,))
+            if span and fills_slot(unit.text, slot):
+                found.append((slot, score, unit, span))
+                break
+    if not found:
+        return None
+    units = list(dict.fromkeys(unit for _, _, unit, _ in found))
+    short = "；".join(f"{slot}：{span}" for slot, _, _, span in found) if len(found) > 1 else found[0][3]
+    return Candidate("sentences", units=tuple(_with_lead_ins(units, scored)), short_answer=short,
+                     score=max(score for _, score, _, _ in found))
 
 
 def _items_after(best: Unit, scored: list[tuple[float, Unit]], limit: int = 8) -> list[Unit]:
