@@ -32,6 +32,7 @@ from qa.reader import Reader, analyse
 from qa.reader.features import FEATURES
 from qa.reader.scorer import Scorer, train
 from qa.reader.refusal import support
+from qa.reader.verdict import SIGNALS, RefusalModel, fit
 from qa.reader.strategies import candidate_units
 from qa.retrieve import merge_adjacent
 from qa.types import Hit
@@ -40,7 +41,7 @@ from .dataset import DEFAULT_QUESTIONS, Question, load_questions
 from .metrics import answer_correct, norm
 from .synth import generate
 
-SUPPORT_GRID = (0.0, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
+SUPPORT_GRID = (0.0, 0.2, 0.3, 0.4, 0.5)
 WEIGHTS = ROOT / "qa" / "reader" / "weights.json"
 REPORT = ROOT / "eval" / "results" / "reader_cv.md"
 log = logging.getLogger("train_reader")
@@ -91,18 +92,20 @@ class Outcome:
     support: float
     routed: bool
     best_score: float | None  # of the sentence strategy; None when another strategy answered
+    focus: float  # of the sentence strategy's answering unit (1.0 for other strategies)
+    signals: np.ndarray | None  # the refusal model's inputs; None when the model does not apply
     refused: bool  # refused without thresholds (no unit holds the asked kind of answer)
     correct: bool
     short_correct: bool
 
-    def refused_at(self, min_support: float, min_score: float) -> bool:
+    def refused_at(self, min_support: float, model: RefusalModel | None = None) -> bool:
         return (self.refused or self.other_rule or (not self.routed and self.support < min_support)
-                or (self.best_score is not None and self.best_score < min_score))
+                or (model is not None and self.signals is not None and model.refuses(self.signals)))
 
 
 def outcomes(assistant: Assistant, weights: np.ndarray, examples: list[Example]) -> list[Outcome]:
     assistant.reader = Reader(assistant.data.lexical.idf(), Scorer(weights, {}), sorted(assistant.retriever.years),
-                              min_support=0.0, min_score=float("-inf"))
+                              min_support=0.0, min_score=float("-inf"), min_focus=0.0, use_model=False)
     out = []
     for e in examples:
         text = e.question.question
@@ -116,19 +119,21 @@ def outcomes(assistant: Assistant, weights: np.ndarray, examples: list[Example])
             other_rule=bool(reading.refusal and reading.refusal.rule in ("year", "specifics", "named", "no_evidence")),
             support=support(q, evidence.hits, assistant.reader.tools.idf), routed=evidence.routed,
             best_score=reading.candidate.score if reading.candidate.strategy == "sentences" else None,
+            focus=reading.candidate.focus,
+            signals=None if evidence.routed else reading.candidate.signals,
             refused=bool(reading.refusal and reading.refusal.rule == "answer_type"),
             correct=e.question.answerable and not answer.refused and answer_correct(answer.answer, must),
             short_correct=e.question.answerable and not answer.refused and answer_correct(answer.short_answer or "", must)))
     return out
 
 
-def rates(results: list[Outcome], min_support: float, min_score: float) -> dict:
+def rates(results: list[Outcome], min_support: float, model: RefusalModel | None = None) -> dict:
     answerable = [o for o in results if o.answerable]
     unanswerable = [o for o in results if not o.answerable]
-    ok = [not o.refused_at(min_support, min_score) for o in answerable]
+    ok = [not o.refused_at(min_support, model) for o in answerable]
     correct = sum(o.correct and k for o, k in zip(answerable, ok))
     short = sum(o.short_correct and k for o, k in zip(answerable, ok))
-    refused_ok = sum(o.refused_at(min_support, min_score) for o in unanswerable)
+    refused_ok = sum(o.refused_at(min_support, model) for o in unanswerable)
     n_a, n_u = len(answerable), len(unanswerable)
     return {"answer_accuracy": correct / n_a if n_a else None, "short_answer_acc": short / n_a if n_a else None,
             "refusal_accuracy": refused_ok / n_u if n_u else None,
@@ -137,19 +142,26 @@ def rates(results: list[Outcome], min_support: float, min_score: float) -> dict:
 
 
 MAX_FALSE_REFUSALS = 0.05  # the issue's bound; thresholds that refuse more answerable questions are not chosen
+PROBABILITY_GRID = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)  # 1.0: the model never refuses
 
 
-def calibrate(results: list[Outcome]) -> tuple[float, float]:
-    """The (support, score) thresholds that make the most questions come out right (answered
-    correctly or refused correctly) while refusing at most MAX_FALSE_REFUSALS of the answerable
-    ones; ties go to the lower, more permissive thresholds."""
-    scores = sorted(o.best_score for o in results if o.best_score is not None)
-    score_grid = [float("-inf")] + [scores[int(p * (len(scores) - 1))] for p in (0.02, 0.05, 0.1, 0.15, 0.2, 0.3)]
-    grid = [(s, t) for s in SUPPORT_GRID for t in score_grid]
-    allowed = [st for st in grid if rates(results, *st)["false_refusal_rate"] <= MAX_FALSE_REFUSALS]
-    if not allowed:  # even the most permissive thresholds refuse too much: take the least refusing
-        return min(grid, key=lambda st: (rates(results, *st)["false_refusal_rate"], st[0], st[1]))
-    return max(allowed, key=lambda st: (round(rates(results, *st)["overall"], 6), -st[0], -st[1]))
+def calibrate(results: list[Outcome]) -> tuple[float, RefusalModel | None]:
+    """The support threshold and refusal model (fitted on these outcomes, its probability threshold
+    chosen with it) that make the most questions come out right (answered correctly or refused
+    correctly) while refusing at most MAX_FALSE_REFUSALS of the answerable ones; ties go to the
+    more permissive choice."""
+    rows = [o for o in results if o.signals is not None]
+    model = None
+    if rows and any(not o.answerable for o in rows) and any(o.answerable for o in rows):
+        weights, bias = fit(np.vstack([o.signals for o in rows]), np.array([not o.answerable for o in rows], float))
+        model = RefusalModel(weights, bias, 1.0)
+    choices = [(s, RefusalModel(model.weights, model.bias, t) if model else None)
+               for s in SUPPORT_GRID for t in (PROBABILITY_GRID if model else (1.0,))]
+    allowed = [c for c in choices if rates(results, *c)["false_refusal_rate"] <= MAX_FALSE_REFUSALS]
+    if not allowed:  # even the most permissive choice refuses too much: take the least refusing
+        return min(choices, key=lambda c: (rates(results, *c)["false_refusal_rate"], c[0]))
+    return max(allowed, key=lambda c: (round(rates(results, *c)["overall"], 6), -c[0],
+                                       c[1].threshold if c[1] else 1.0))
 
 
 def cross_validate(assistant: Assistant, dev: list[Example], synth: list[Example], folds: int) -> dict:
@@ -161,9 +173,10 @@ def cross_validate(assistant: Assistant, dev: list[Example], synth: list[Example
         test = [e for i, e in enumerate(dev) if fold_of[i] == fold]
         train_dev = [e for i, e in enumerate(dev) if fold_of[i] != fold]
         weights = train([(e.x, e.y) for e in synth + train_dev])
-        min_support, min_score = calibrate(outcomes(assistant, weights, train_dev))
-        result = rates(outcomes(assistant, weights, test), min_support, min_score)
-        result.update(fold=fold, min_support=min_support, min_score=min_score, unit_top1=top1(weights, test))
+        min_support, model = calibrate(outcomes(assistant, weights, train_dev))
+        result = rates(outcomes(assistant, weights, test), min_support, model)
+        result.update(fold=fold, min_support=min_support, threshold=model.threshold if model else None,
+                      unit_top1=top1(weights, test))
         log.info("fold %d: %s", fold, {k: round(v, 3) for k, v in result.items() if isinstance(v, float)})
         held.append(result)
     keys = ("unit_top1", "answer_accuracy", "short_answer_acc", "refusal_accuracy", "false_refusal_rate")
@@ -183,14 +196,16 @@ def write_report(cv: dict, final: dict, n_dev: int, n_synth: int, path: Path) ->
              "| unit top-1 | answer acc | short acc | refusal acc | false refusal |", "|---:|---:|---:|---:|---:|",
              "| " + " | ".join(_f(cv["pooled"][k]) for k in ("unit_top1", "answer_accuracy", "short_answer_acc",
                                                             "refusal_accuracy", "false_refusal_rate")) + " |", "",
-             "| fold | support / score | unit top-1 | answer acc | short acc | refusal acc | false refusal |",
+             "| fold | support / refusal p | unit top-1 | answer acc | short acc | refusal acc | false refusal |",
              "|---:|---:|---:|---:|---:|---:|---:|"]
     for r in cv["folds"]:
-        lines.append(f"| {r['fold']} | {r['min_support']:.2f} / {r['min_score']:.2f} | " + " | ".join(
+        lines.append(f"| {r['fold']} | {r['min_support']:.2f} / {_f(r['threshold'])} | " + " | ".join(
             _f(r[k]) for k in ("unit_top1", "answer_accuracy", "short_answer_acc", "refusal_accuracy",
                                "false_refusal_rate")) + " |")
-    lines += ["", f"Final weights (all data); refusal thresholds: support {final['min_support']:.2f}, "
-              f"score {final['min_score']:.3f}:", "",
+    model = final["model"]
+    lines += ["", f"Final weights (all data); support threshold {final['min_support']:.2f}; refusal model "
+              + (", ".join(f"{n} {w:+.3f}" for n, w in zip(SIGNALS, model.weights)) + f", bias {model.bias:+.3f}, "
+                 f"refuse above p = {model.threshold:.2f}" if model else "none") + ":", "",
               "| feature | weight |", "|---|---:|"]
     lines += [f"| {name} | {w:+.3f} |" for name, w in zip(FEATURES, final["weights"])]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -214,14 +229,14 @@ def main(argv: list[str] | None = None) -> int:
     synth = collect(assistant, synth_questions)
     cv = cross_validate(assistant, dev, synth, args.folds)
     weights = train([(e.x, e.y) for e in synth + dev])
-    min_support, min_score = calibrate(outcomes(assistant, weights, dev))
-    final = {"weights": weights.tolist(), "min_support": min_support, "min_score": min_score}
+    min_support, model = calibrate(outcomes(assistant, weights, dev))
+    final = {"weights": weights.tolist(), "min_support": min_support, "model": model}
     write_report(cv, final, len(dev), len(synth), REPORT)
     print(REPORT.read_text(encoding="utf-8"))
     if not args.no_save:
         Scorer(weights, {"trained_on": f"{len(dev)} dev + {len(synth)} synthetic questions",
                          "trained_at": datetime.now().isoformat(timespec="seconds"),
-                         "min_support": min_support, "min_score": min_score if np.isfinite(min_score) else None,
+                         "min_support": min_support, "refusal": model.to_dict() if model else None,
                          "cv": cv["pooled"]}).save(WEIGHTS)
         print(f"wrote {WEIGHTS}", file=sys.stderr)
     print(f"{time.perf_counter() - started:.0f} s", file=sys.stderr)

@@ -31,6 +31,7 @@ class QuestionLexicon:
     slots: tuple[str, ...]
     slots_en: tuple[tuple[re.Pattern[str], str], ...]
     boilerplate: re.Pattern[str]
+    measures: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = ()
 
 
 @cache
@@ -43,6 +44,7 @@ def question_lexicon() -> QuestionLexicon:
         slots=tuple(raw["slots"]),
         slots_en=tuple((re.compile(pattern, re.I), slot) for pattern, slot in raw["slots_en"]),
         boilerplate=_compile(raw["boilerplate"]),
+        measures=tuple((re.compile(q, re.I), re.compile(a)) for q, a in raw.get("measures", ())),
     )
 
 

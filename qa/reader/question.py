@@ -29,6 +29,8 @@ class Analysis:
     years: tuple[int, ...]
     months: tuple[str, ...] = ()  # "2022-09" for 2022年9月
     bigrams: tuple[str, ...] = ()  # Chinese character pairs of the content words
+    measures: tuple[re.Pattern[str], ...] = ()  # what the short answer must contain (元 for 多少钱)
+    qtypes: tuple[str, ...] = ()  # every type whose pattern matches, in priority order (qtype first)
     parts: int = 1  # how many things it asks ("组长、办公室主任分别是谁", "谁被免去？由谁接任？")
 
 
@@ -39,6 +41,12 @@ def question_type(question: str) -> str:
         if pattern.search(text):
             return name
     return "general"
+
+
+def question_types(question: str) -> tuple[str, ...]:
+    """Every type whose pattern matches ("多久内报备、报给谁" is who and when), priority order."""
+    found = tuple(name for name, pattern in question_lexicon().types if pattern.search(question.strip()))
+    return found or ("general",)
 
 
 def asked_slots(question: str) -> tuple[str, ...]:
@@ -65,11 +73,20 @@ def critical_terms(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_CRITICAL.findall(text)))
 
 
+_ACRONYM = re.compile(r"^(?=.*[a-z])[a-z0-9]*[a-z][a-z0-9]*$")
+
+
 def content_tokens(question: str) -> tuple[str, ...]:
-    """The question's Chinese words and figures, without asking words; a word inside a longer one
-    is dropped (自建房 covers 自建, 建房). English words are left out: Chinese passages never hold them."""
+    """The question's Chinese words, figures and acronyms (GDP, 5G, PPP), without asking words; a
+    word inside a longer one is dropped (自建房 covers 自建, 建房). Other English words are replaced by
+    their glossary terms: Chinese passages never hold them."""
     asking = question_lexicon().asking
-    tokens = [t for t in dict.fromkeys(tokenize(asking.sub(" ", question))) if CJK_RE.search(t) or t.isdigit()]
+    english = is_english(question)
+    acronyms = set() if english else {  # in a Chinese question, GDP or 5G is written as the documents write it
+        w.lower() for w in re.findall(r"(?<![A-Za-z])(?:[A-Z]{2,5}|\d+[A-Za-z]{1,2})(?![A-Za-z])", nfkc(question))}
+    text = f"{asking.sub(' ', question)} {expand(question)}" if english else asking.sub(" ", question)
+    tokens = [t for t in dict.fromkeys(tokenize(text))
+              if CJK_RE.search(t) or t.isdigit() or (t in acronyms and _ACRONYM.match(t))]
     return tuple(t for t in tokens if not any(t != o and t in o for o in tokens))
 
 
@@ -82,7 +99,8 @@ def analyse(question: str) -> Analysis:
         content=content_tokens(question), critical=critical_terms(question),
         years=tuple(dict.fromkeys(int(y) for y in _YEAR.findall(nfkc(question)))),
         months=tuple(dict.fromkeys(f"{y}-{int(m):02d}" for y, m in _MONTH.findall(nfkc(question)))),
-        bigrams=bigrams(question), parts=asked_parts(question))
+        bigrams=bigrams(question), parts=asked_parts(question), qtypes=question_types(question),
+        measures=tuple(a for q, a in question_lexicon().measures if q.search(question)))
 
 
 def asked_parts(question: str) -> int:

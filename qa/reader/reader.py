@@ -13,6 +13,7 @@ from .compose import ENGLISH_LEAD, Citer, compose
 from .question import Analysis, analyse
 from .refusal import Refusal
 from .scorer import Scorer
+from .verdict import RefusalModel
 from .strategies import STRATEGIES, Candidate, Evidence, Strategy, Tools
 
 
@@ -38,12 +39,15 @@ class Reading:
 class Reader:
     def __init__(self, idf: IdfTable, scorer: Scorer | None = None, years: Sequence[int] = (),
                  min_support: float | None = None, min_score: float | None = None,
-                 strategies: Sequence[Strategy] = STRATEGIES) -> None:
-        """`min_support`, `min_score`: refusal thresholds; by default those calibrated with the weights."""
+                 min_focus: float | None = None, use_model: bool = True, strategies: Sequence[Strategy] = STRATEGIES) -> None:
+        """`min_support`, `min_score`, `min_focus`: refusal thresholds (qa/reader/refusal.py); by default
+        those calibrated with the weights (eval/train_reader.py)."""
         scorer = scorer or Scorer.load()
         self.tools = Tools(idf=idf, scorer=scorer, years=frozenset(years),
                            min_support=scorer.meta.get("min_support", 0.4) if min_support is None else min_support,
-                           min_score=_or_inf(scorer.meta.get("min_score")) if min_score is None else min_score)
+                           min_score=_or_inf(scorer.meta.get("min_score")) if min_score is None else min_score,
+                           min_focus=scorer.meta.get("min_focus", 0.0) if min_focus is None else min_focus,
+                           refusal_model=RefusalModel.from_dict(scorer.meta.get("refusal")) if use_model else None)
         self.strategies = tuple(strategies)
 
     @classmethod

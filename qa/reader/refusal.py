@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..lexical import IdfTable
-from ..lexicon import places
+from ..lexicon import places, unit_aliases
 from ..text import squash
 from ..types import Hit
 from .question import Analysis
@@ -35,9 +35,15 @@ def support(q: Analysis, hits: Sequence[Hit], idf: IdfTable, top: int = SUPPORT_
 
 
 def missing_specifics(q: Analysis, hits: Sequence[Hit], top: int = SUPPORT_TOP) -> list[str]:
-    """Years, figures and ordinals of the question that the evidence lacks."""
-    flat = squash(evidence_text(hits, top))
-    return [t for t in q.critical if t not in flat]
+    """Years, figures and ordinals of the question that no single passage of the evidence holds
+    together (第四次 in one passage and 2023 in another do not answer a question about both), and
+    acronyms (GDP, 5G) that no passage holds."""
+    flats = [squash(f"{h.chunk.header} {h.chunk.text}").lower() for h in hits[:top]]
+    best = max(flats, key=lambda f: sum(t.lower() in f for t in q.critical), default="")
+    missing = [t for t in q.critical if t.lower() not in best]
+    acronyms = [t for t in q.content if t.isascii() and not t.isdigit()]  # GDP, 5G: somewhere in the evidence
+    aliases = {t: [a.lower() for a in unit_aliases(t.upper())] for t in acronyms}  # DIP -> its full name
+    return missing + [t for t in acronyms if not any(t in f or any(a in f for a in aliases[t]) for f in flats)]
 
 
 def named_places(q: Analysis) -> list[tuple[str, ...]]:
@@ -52,6 +58,14 @@ def missing_names(q: Analysis, hits: Sequence[Hit], top: int = SUPPORT_TOP) -> l
     """Places the question names that the evidence does not."""
     flat = squash(evidence_text(hits, top))
     return [p[0] for p in named_places(q) if not any(name in flat for name in p)]
+
+
+def focus(q: Analysis, unit_text: str, header: str, idf: IdfTable) -> float:
+    """How much of the question's vocabulary the answering sentence and its document title and
+    section cover: an answer from a passage about something else covers little."""
+    if not q.content:
+        return 1.0
+    return overlap(q.content, f"{header} {unit_text}", idf)
 
 
 def years_outside(q: Analysis, years: set[int], hits: Sequence[Hit]) -> list[int]:

@@ -6,7 +6,7 @@ final refusal when nothing that answers was found."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -15,10 +15,11 @@ from ..text import squash
 from ..types import Hit
 from .features import FEATURES, Context, fills_slot, is_lead_in, relative, unit_features
 from .question import Analysis
-from .refusal import Refusal, check
+from .refusal import Refusal, check, focus
 from .scorer import Scorer
 from .spans import answer_span, enumeration_items
 from .units import Unit, display, overlap, split_units
+from .verdict import RefusalModel, signals
 
 FACTOID = ("who", "dept", "when", "number")
 MARGIN = 1.0  # units scoring within this of the best (logit scale) may join it
@@ -44,6 +45,8 @@ class Tools:
     years: frozenset[int] = frozenset()
     min_support: float = 0.4
     min_score: float = float("-inf")  # the best unit must score at least this (learned scale), else refuse
+    min_focus: float = 0.0  # the answering unit + its title/section must cover this much of the question
+    refusal_model: RefusalModel | None = None  # refuses answers that fit the question badly (verdict.py)
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ class Candidate:
     short_answer: str | None = None
     score: float = 0.0
     refusal: Refusal | None = None
+    focus: float = 1.0  # share of the question's words in the answering unit and its title/section
+    signals: np.ndarray | None = None  # the refusal model's inputs (verdict.SIGNALS)
 
 
 Strategy = Callable[[Analysis, Evidence, Tools], "Candidate | None"]
@@ -110,12 +115,27 @@ def document_lead(q: Analysis, ev: Evidence, tools: Tools) -> Candidate | None:
 
 def read_sentences(q: Analysis, ev: Evidence, tools: Tools) -> Candidate | None:
     """The best-scoring sentence or row that holds an answer of the asked type; for lists and
-    procedures the items that follow it. None when no unit holds the kind of answer asked for."""
+    procedures the items that follow it. None when no unit holds the kind of answer asked for; a
+    refusal when the answering unit is about something else than the question."""
     scored = scored_units(q, ev, tools)
     if not scored or scored[0][0] < tools.min_score:
         return None
-    if q.qtype in FACTOID:
-        return _factoid(q, scored)
+    candidate = _factoid(q, scored) if q.qtype in FACTOID else _passage(q, scored)
+    if candidate is None:
+        return None
+    first = candidate.units[0]
+    share = focus(q, first.text, f"{first.chunk.header} {first.chunk.section}", tools.idf)
+    sim = ev.unit_similarity([squash(first.text)])[0] if ev.unit_similarity else None
+    x = signals(q, first, ev.hits, tools.idf, candidate.score, candidate.short_answer is not None, sim)
+    candidate = replace(candidate, focus=share, signals=x)
+    if share < tools.min_focus:
+        return replace(candidate, refusal=Refusal("focus", ""))
+    if tools.refusal_model is not None and not ev.routed and tools.refusal_model.refuses(x):
+        return replace(candidate, refusal=Refusal("model", f"{tools.refusal_model.probability(x):.2f}"))
+    return candidate
+
+
+def _passage(q: Analysis, scored: list[tuple[float, Unit]]) -> Candidate:
     best_score, best = scored[0]
     chosen = [best]
     short = None
@@ -139,10 +159,11 @@ def _factoid(q: Analysis, scored: list[tuple[float, Unit]]) -> Candidate | None:
     if q.qtype == "who" and len(q.slots) > 1:
         return _per_slot(q, scored)
     spans = []
-    for score, unit in scored[:12]:
-        span = answer_span(q.text, q.qtype, unit.text, q.slots)
-        if span:
-            spans.append((score, unit, span))
+    for qtype in _answer_types(q):  # the asked type first; "谁管/谁发" may be answered by a unit (dept)
+        spans = [(score, unit, span) for score, unit in scored[:12]
+                 if (span := answer_span(q.text, qtype, unit.text, q.slots)) and all(m.search(span) for m in q.measures)]
+        if spans:
+            break
     if not spans:
         return None
     best_score, best, short = spans[0]
@@ -157,6 +178,13 @@ def _factoid(q: Analysis, scored: list[tuple[float, Unit]]) -> Candidate | None:
                 short = f"{short}；{span}"
     return Candidate("sentences", units=tuple(_with_lead_ins(chosen, scored)), short_answer=short,
                      score=best_score)
+
+
+def _answer_types(q: Analysis) -> list[str]:
+    types = [t for t in q.qtypes if t in FACTOID] or [q.qtype]
+    if "who" in types and "dept" not in types and not q.slots:
+        types.insert(types.index("who") + 1, "dept")
+    return list(dict.fromkeys(types))
 
 
 def _per_slot(q: Analysis, scored: list[tuple[float, Unit]]) -> Candidate | None:
