@@ -58,6 +58,25 @@ def answer_correct(answer_text: str, must_include: Iterable[str]) -> bool:
     return all(n in flat for n in needles)
 
 
+def short_answer_correct(short: str, must_include: Iterable[str], question: str) -> bool:
+    """The short answer holds every must_include string, less the words the question already says
+    ("政务新媒体账号89个" for "…有多少个政务新媒体账号…" needs only "89个"): a short answer need not
+    repeat the question. False when there is no short answer."""
+    if not short:
+        return False
+    asked = norm(question)
+    needles = []
+    for needle in (norm(s) for s in must_include):
+        kept = needle
+        for size in range(len(needle), 1, -1):  # remove the longest pieces the question repeats first
+            for i in range(0, len(needle) - size + 1):
+                piece = needle[i:i + size]
+                if piece in asked and piece in kept:
+                    kept = kept.replace(piece, "", 1)
+        needles.append(kept or needle)
+    return answer_correct(short, needles)
+
+
 def citation_precision(citations: Sequence[Citation], must_include: Iterable[str],
                        evidence: str) -> float | None:
     """Share of citations whose quote holds any must_include string or the evidence. None if no citations."""

@@ -31,7 +31,7 @@ from qa.text import normalize_doc_number
 from qa.types import Answer, Draft, Final
 
 from .dataset import DEFAULT_QUESTIONS, TYPES, Question, load_questions
-from .metrics import Record, answer_correct, citation_precision, evidence_rank, norm, summarize
+from .metrics import Record, answer_correct, short_answer_correct, citation_precision, evidence_rank, norm, summarize
 from .report import write_report
 
 CONFIGS = ("hybrid", "bm25-only", "dense-only", "textbook")
@@ -107,7 +107,8 @@ def evaluate(assistant: Assistant, question: Question, ask: Callable[[Assistant,
         doc_hit5=doc_hit5, refused=answer.refused,
         correct=(not answer.refused and answer_correct(answer.answer, question.must_include))
         if question.answerable else None,
-        short_correct=(not answer.refused and answer_correct(answer.short_answer or "", question.must_include))
+        short_correct=(not answer.refused and short_answer_correct(answer.short_answer or "", question.must_include,
+                                                                   question.question))
         if question.answerable else None, short_present=bool(answer.short_answer),
         citation_precision=precision, ms=ms, retrieve_ms=answer.timings_ms.get("retrieve", 0.0),
         answer=answer.answer, mode=answer.mode, fallback=bool(answer.fallback), ttft_ms=ttft,

@@ -38,10 +38,10 @@ from qa.retrieve import merge_adjacent
 from qa.types import Hit
 
 from .dataset import DEFAULT_QUESTIONS, Question, load_questions
-from .metrics import answer_correct, norm
+from .metrics import answer_correct, norm, short_answer_correct
 from .synth import generate
 
-SUPPORT_GRID = (0.0, 0.2, 0.3, 0.4, 0.5)
+SUPPORT_GRID = (0.1, 0.2, 0.3, 0.4, 0.5)
 WEIGHTS = ROOT / "qa" / "reader" / "weights.json"
 REPORT = ROOT / "eval" / "results" / "reader_cv.md"
 log = logging.getLogger("train_reader")
@@ -123,7 +123,8 @@ def outcomes(assistant: Assistant, weights: np.ndarray, examples: list[Example])
             signals=None if evidence.routed else reading.candidate.signals,
             refused=bool(reading.refusal and reading.refusal.rule == "answer_type"),
             correct=e.question.answerable and not answer.refused and answer_correct(answer.answer, must),
-            short_correct=e.question.answerable and not answer.refused and answer_correct(answer.short_answer or "", must)))
+            short_correct=e.question.answerable and not answer.refused and short_answer_correct(
+                answer.short_answer or "", must, text)))
     return out
 
 
@@ -235,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     print(REPORT.read_text(encoding="utf-8"))
     if not args.no_save:
         Scorer(weights, {"trained_on": f"{len(dev)} dev + {len(synth)} synthetic questions",
+                         "embedder": assistant.data.manifest.get("embedder"),
                          "trained_at": datetime.now().isoformat(timespec="seconds"),
                          "min_support": min_support, "refusal": model.to_dict() if model else None,
                          "cv": cv["pooled"]}).save(WEIGHTS)

@@ -17,7 +17,7 @@ from .index import IndexData, load_index
 from .reader import Evidence, Reader, Reading, analyse, refusal_text
 from .reader.refusal import Refusal
 from .retrieve import Filters, Retriever, check_k, doc_numbers_in, merge_adjacent
-from .sources import Sources
+from .sources import Sources, label
 from .types import Answer, Chunk, Document, Draft, Final, Hit, StreamEvent
 
 MAX_K = 20
@@ -52,8 +52,10 @@ class Assistant:
         self.sources = Sources(data)
         self._body_start = {d.doc_id: d.body_start for d in data.documents.values()}
         self._doc_dates = {d.doc_id: d.date or str(d.issue.year) for d in data.documents.values()}
-        self.reader = reader or Reader(data.lexical.idf(), years=sorted(self.retriever.years),
-                                       min_support=None if settings.refuse_support < 0 else settings.refuse_support)
+        self.reader = reader or Reader(
+            data.lexical.idf(), years=sorted(self.retriever.years),
+            min_support=None if settings.refuse_support < 0 else settings.refuse_support,
+            use_model=refusal_model_fits(data.manifest.get("embedder")))
         self._llm, self._llm_loaded = None, False
 
     @classmethod
@@ -167,17 +169,20 @@ class Assistant:
         if filters.accepts(best_doc):
             return reading
         if reading.refusal or reading.candidate.score < unfiltered.candidate.score - 1.0:
-            detail = f"{filters.describe()}；{best_doc.title}（{best_doc.issue.label}）"
-            return replace(reading, candidate=replace(reading.candidate, units=(), refusal=Refusal("filters", detail)))
+            refusal = Refusal("filters", filters.describe(), (label(best_doc),))
+            return replace(reading, candidate=replace(reading.candidate, units=(), refusal=refusal))
         return reading
 
     def _answer(self, question: str, reading: Reading, hits: list[Hit], notices: tuple[str, ...]) -> Answer:
         if reading.refusal:
-            english = reading.question.english
-            suggestions = self.sources.closest(hits)
-            text = refusal_text(reading.refusal, english, suggestions, sorted(self.retriever.years))
+            refusal, english = reading.refusal, reading.question.english
+            suggestions = refusal.documents + tuple(s for s in self.sources.closest(hits) if s not in refusal.documents)
+            text = refusal_text(refusal, english, () if refusal.documents else suggestions,
+                                sorted(self.retriever.years), asked_years=reading.question.years)
+            if refusal.rule == "filters":  # shown by the UI next to the answer as well
+                notices = notices + (text,)
             return Answer(question=question, answer=text, refused=True, mode="extractive", notices=notices,
-                          suggestions=suggestions, refusal_rule=reading.refusal.rule)
+                          suggestions=suggestions[:4], refusal_rule=refusal.rule)
         return Answer(question=question, answer=reading.text, refused=False, mode="extractive",
                       citations=reading.citations, notices=notices, short_answer=reading.short_answer)
 
@@ -212,6 +217,14 @@ class Assistant:
         keywords = translate_query(llm, text)
         timings["translate"] = (time.perf_counter() - t) * 1000
         return (keywords,) if keywords else ()
+
+
+def refusal_model_fits(embedder: str | None) -> bool:
+    """The learned refusal model reads dense similarities, so it is used only with the embedder it
+    was trained with (qa/reader/weights.json); other indexes get the refusal rules alone."""
+    from .reader.scorer import Scorer
+
+    return embedder is not None and Scorer.load().meta.get("embedder") == embedder
 
 
 def answer_to_dict(answer: Answer) -> dict:

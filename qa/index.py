@@ -46,7 +46,7 @@ from .types import Chunk, Document
 MANIFEST = "manifest.json"
 LOCK = ".lock"
 # files of the older flat layout, removed when a new generation is committed
-_LEGACY = ("documents.json", "chunks.json", "vectors.npy", "dense.faiss", "bm25", "sources")
+_LEGACY = ("documents.json", "chunks.json", "vectors.npy", "dense.faiss", "bm25", "sources", "units.json", "units.npy")
 
 
 def sha256_file(path: Path) -> str:

@@ -151,3 +151,13 @@ def test_run_rejects_unknown_config_and_empty_selection(settings, fake_embedder)
         run(["bm25"], QUESTIONS, settings, embedder=fake_embedder, progress=False)
     with pytest.raises(QAError, match="no question left"):
         run(["hybrid"], QUESTIONS, settings, types={"list"}, embedder=fake_embedder, progress=False)
+
+
+def test_short_answer_need_not_repeat_the_question():
+    from eval.metrics import short_answer_correct
+
+    q = "2022年第三季度全市有多少个政务新媒体账号纳入检查？"
+    assert short_answer_correct("89个", ["政务新媒体账号89个"], q)
+    assert not short_answer_correct("88个", ["政务新媒体账号89个"], q)
+    assert short_answer_correct("1%的公租房", ["配建1%的公租房"], "新出让土地要配建多少公租房？")
+    assert not short_answer_correct("", ["89个"], q) and not short_answer_correct("市长", ["市长任组长"], "Who leads it?")

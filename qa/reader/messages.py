@@ -8,7 +8,7 @@ from .refusal import Refusal
 
 
 def refusal_text(refusal: Refusal, english: bool, suggestions: Sequence[str] = (),
-                 years: Sequence[int] = (), source: str = "gazettes") -> str:
+                 years: Sequence[int] = (), source: str = "gazettes", asked_years: Sequence[int] = ()) -> str:
     """e.g. "公报收录的是2020–2022年的文件，没有2023年的内容。最接近的文件：…". `source`: "gazettes",
     or "passages" for passages given to `qa read`."""
     if source == "passages":
@@ -22,11 +22,15 @@ def refusal_text(refusal: Refusal, english: bool, suggestions: Sequence[str] = (
         text = (f"The gazettes say nothing about “{refusal.detail}” in this context." if english else
                 f"公报中没有找到与“{refusal.detail}”有关的内容。")
     elif refusal.rule == "filters":
-        text = (f"The filters ({refusal.detail}) exclude the documents that answer this question best." if english
-                else f"筛选条件（{refusal.detail}）排除了更相关的文件。")
+        docs = ("; " if english else "；").join(refusal.documents)
+        text = (f"The filters ({refusal.detail}) exclude the documents that answer this question best: {docs}." if english
+                else f"筛选条件（{refusal.detail}）排除了更相关的文件：{docs}。")
     else:
         text = ("The gazettes do not contain an answer to this question." if english else
                 "公报中没有找到能回答这个问题的内容。")
+    outside = [y for y in asked_years if years and not min(years) <= y <= max(years)]
+    if outside and refusal.rule != "year":
+        text += (f" The gazettes here cover {covered}." if english else f"公报收录的是{covered}年的文件。")
     if suggestions:
         text += (" Closest documents: " if english else "最接近的文件：") + ("; " if english else "；").join(suggestions)
     return text

@@ -101,6 +101,13 @@ def _person(value: str) -> str | None:
 def _label_fillers(text: str, slots: Sequence[str]) -> list[tuple[int, str]]:
     found = []
     for line in text.split("\n"):
+        cells = [c.strip() for c in re.split(r"[\t|]", line) if c.strip()]
+        if len(cells) >= 2 and not re.search(r"[:：]", cells[0]):  # `| 副组长 | 李四 | 市发展改革委主任 |`
+            rank = _slot_rank(cells[0], slots)
+            who = _person("\t".join(cells[1:])) if rank is not None else None
+            if who:
+                found.append((rank, who))
+                continue
         for m in _LABEL_RE.finditer(line):
             rank = _slot_rank(m.group(1), slots)
             if rank is None:

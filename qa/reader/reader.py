@@ -52,8 +52,10 @@ class Reader:
 
     @classmethod
     def standalone(cls) -> Reader:
-        """A reader for passages from anywhere: word weights from jieba's general IDF table."""
-        return cls(general_idf())
+        """A reader for passages from anywhere: word weights from jieba's general IDF table. The
+        refusal model is left out (its signals include the index's dense similarities); the
+        refusal rules apply."""
+        return cls(general_idf(), use_model=False)
 
     def read_evidence(self, question: str, evidence: Evidence, cite: Citer,
                       english_lead: str = ENGLISH_LEAD) -> Reading:

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..lexical import IdfTable
 from ..lexicon import places, unit_aliases
-from ..text import squash
+from ..text import nfkc, squash
 from ..types import Hit
 from .question import Analysis
 from .units import overlap
@@ -18,8 +20,9 @@ SUPPORT_TOP = 3  # passages whose text counts as the evidence for support and sp
 
 @dataclass(frozen=True)
 class Refusal:
-    rule: str  # "no_evidence" | "year" | "specifics" | "named" | "support" | "answer_type" | "filters"
+    rule: str  # "no_evidence" | "year" | "specifics" | "named" | "support" | "answer_type" | "focus" | "model" | "filters"
     detail: str  # e.g. the missing terms, in the question's words
+    documents: tuple[str, ...] = ()  # "filters": the documents the filters excluded
 
 
 def evidence_text(hits: Sequence[Hit], top: int = SUPPORT_TOP) -> str:
@@ -43,7 +46,9 @@ def missing_specifics(q: Analysis, hits: Sequence[Hit], top: int = SUPPORT_TOP) 
     missing = [t for t in q.critical if t.lower() not in best]
     acronyms = [t for t in q.content if t.isascii() and not t.isdigit()]  # GDP, 5G: somewhere in the evidence
     aliases = {t: [a.lower() for a in unit_aliases(t.upper())] for t in acronyms}  # DIP -> its full name
-    return missing + [t for t in acronyms if not any(t in f or any(a in f for a in aliases[t]) for f in flats)]
+    absent = [t for t in acronyms if not any(t in f or any(a in f for a in aliases[t]) for f in flats)]
+    written = {w.lower(): w for w in re.findall(r"[A-Za-z0-9]+", nfkc(q.text))}  # as the question writes it
+    return missing + [written.get(t, t) for t in absent]
 
 
 def named_places(q: Analysis) -> list[tuple[str, ...]]:

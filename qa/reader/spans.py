@@ -249,6 +249,7 @@ def _answer_number(question: str, norm: Norm) -> str | None:
     want_money = bool(re.search(r"钱|元|金额|奖励|奖补|补贴|补助|费|价|reward|subsid|price|cost|fee|budget", q))
     want_total = bool(re.search(r"一共|总共|合计|总计|累计|total|in all", q))
     want_target = bool(re.search(r"[到至达]多少|达到|目标|target|goal", q))
+    heads = _asked_heads(question)
     unit_q = re.findall(r"(?:多少|几)(个|家|户|人|名|项|件|辆|座|台|天|次|倍|平方米|亩|吨)", question)
 
     def score(c):
@@ -261,6 +262,7 @@ def _answer_number(question: str, norm: Norm) -> str | None:
         sc += 2 * (want_target and bool(re.search(r"[到至达]|突破", before)))
         sc += 4 * (want_target and bool(re.search(r"[到至]$", before)) and bool(re.search(r"[到至]多少", q)))
         sc -= 6 * (re.match(r"[\d.]+", t).group() in q_nums if re.match(r"[\d.]+", t) else 0)
+        sc += 3 * min(3, _head_match(heads, s, a)[0]) + _clause_hits(s, keys, a)
         return sc
 
     ranked = sorted(cands, key=lambda c: (-score(c), c[0]))
@@ -269,7 +271,59 @@ def _answer_number(question: str, norm: Norm) -> str | None:
     if len(ranked) > 1 and (asks >= 2 or (re.search(r"和|与|及|、|\band\b", q) and _own_hits(s, keys, ranked[1]) >= 2
                                           and _own_hits(s, keys, ranked[0]) >= 2)):
         picks = sorted(ranked[:2])
-    return "，".join(norm.out(*_number_phrase(norm, a, b, r)) for a, b, r in picks)
+    out = []
+    for a, b, r in picks:
+        pa, pb = _number_phrase(norm, a, b, r)
+        hit, wa = _head_match(heads, s, a)
+        out.append(norm.out(wa if hit >= 2 and wa < pa < a else pa, pb))  # "营业收入" + "突破800亿元"
+    return "，".join(out)
+
+
+_HEAD_RE = re.compile(rf"([{CJK}]{{2,}}?)(?:要|能|应|需|将|可以?|大概|大约|约|一共|总共|共)?"
+                      rf"(?:达到|到|达|为|是|有|拿到|拿|给|发了|发|提高|降低|降到|压减到)?(?:多少|几)")
+_SUBJ_END = re.compile(rf"(?:{_KEEP_BEFORE}|为|是|的|增加到|提高到|降低到|降至|增至|至|到)+$")
+
+
+def _asked_heads(question: str) -> list[str]:
+    """The quantities a question asks for: the words right before 多少/几 ("营收要达到多少" -> 营收),
+    and those right after 几+classifier ("有几家不合格" -> 不合格)."""
+    q = unicodedata.normalize("NFKC", question)
+    heads = [m.group(1)[-8:] for m in _HEAD_RE.finditer(q)]
+    heads += re.findall(rf"几[个家项名人件次所座台户类][{CJK}]*?([{CJK}]{{2,8}})(?=[^{CJK}]|$)", q)
+    return [h for h in heads if h not in ("一共", "总共", "一年")]
+
+
+def _head_match(heads: list[str], s: str, a: int) -> tuple[int, int]:
+    """How well the words right before the number at `a` name an asked quantity: (length, start).
+    Exact shared endings count ("合格率为" / "合格率"), and so do abbreviations by character order
+    ("营业收入突破" / "营收": first characters equal, the rest in order within twice the length)."""
+    lo = max([s.rfind(c, 0, a) for c in DELIM] + [m.end() for m in re.finditer(r"\d", s[:a])] + [-1]) + 1
+    seg = s[lo:a]
+    best = (0, a)
+    if re.search(r"(?:由|从)(?:目前的?)?$", seg):  # "由40亿元增加到50亿元": the starting value
+        return best
+    seg = seg[:len(seg) - len(m.group())] if (m := _SUBJ_END.search(seg)) else seg
+    for head in heads:
+        n = 0
+        while n < min(len(head), len(seg)) and head[-1 - n] == seg[-1 - n]:
+            n += 1
+        if n >= 2:
+            best = max(best, (n, lo + len(seg) - n))
+            continue
+        for k in range(len(head) + 1, min(len(seg), 2 * len(head) + 1) + 1):
+            w = seg[-k:]
+            it = iter(w[1:])
+            if w[0] == head[0] and all(ch in it for ch in head[1:]) and head[-1] in w[-2:] and head not in w:
+                best = max(best, (len(head), lo + len(seg) - k))
+                break
+    return best
+
+
+def _clause_hits(s: str, keys: set[str], a: int) -> int:
+    """Question words in the same ;-clause as the number ("88个政务新媒体账号中，…合格率为97.7%")."""
+    lo = max(s.rfind(";", 0, a), s.rfind("。", 0, a)) + 1
+    hi = min([i for i in (s.find(";", a), s.find("。", a)) if i >= 0] + [len(s)])
+    return min(3, sum(1 for k in keys if k in s[lo:hi]))
 
 
 def _own_hits(s: str, keys: set[str], cand) -> int:
@@ -339,79 +393,11 @@ def _answer_docnum(question: str, norm: Norm) -> str | None:
     return None
 
 
-# ---------------------------------------------------------------- enumerations
-_ENUM_RES = (
-    re.compile(rf"(?:^|(?<=[,;。:\s]))[{_CN[:-2]}]+是"),
-    re.compile(rf"\([{_CN[:-2]}]+\)"),
-    re.compile(r"(?:^|(?<=[,;。:\s]))\d{1,2}[.、](?!\d)"),
-    re.compile(r"[①-⑳]"),
-    re.compile(r"\(\d{1,2}\)"),
-)
-_STRIP = " ,;。:、“”\"'‘’\t|\n"
-
-
+# ---------------------------------------------------------------- enumerations (enums.py)
 def enumeration_items(text: str) -> list[str]:
-    """Items of 一是…二是…, （一）…（二）…, 1.…2.…, ①②…, or a 、-separated list after a colon."""
-    norm = Norm(text or "")
-    s = norm.s
-    for pat in _ENUM_RES:
-        marks = list(pat.finditer(s))
-        if len(marks) >= 2:
-            ends = [m.start() for m in marks[1:]] + [len(s)]
-            items = [x for x in (_item(norm, m.end(), e) for m, e in zip(marks, ends)) if x]
-            if len(items) >= 2:
-                return items
-        if len(marks) == 1 and marks[0].start() == len(s) - len(s.lstrip()):  # one short item line: "8.不得…;"
-            item = _item(norm, marks[0].end(), len(s))
-            return [item] if item and len(item) <= 40 and not re.search(r"。.", s) else []
-    for intro in reversed(list(re.finditer(r"[:]|包括|包含|分别是|分别为|分为|是指|即", s))):
-        items = _comma_list(norm, intro.end(), len(s), colon=True)
-        if items:
-            return items
-    return _comma_list(norm, 0, len(s), colon=False, short=True)
-
-
-def _item(norm: Norm, a: int, b: int) -> str:
-    piece = norm.s[a:b]
-    lead = len(piece) - len(piece.lstrip(_STRIP))
-    trail = len(piece) - len(piece.rstrip(_STRIP))
-    if piece.count(")") > piece.count("(") and piece.rstrip(_STRIP).endswith(")"):
-        trail += 1
-    return norm.out(a + lead, b - trail) if b - trail > a + lead else ""
-
-
-_LEAD_VERB = (re.compile(r"^.*(?:授予|包括|包含|围绕|推动|按照|建成|涉及|分为|是指)"), re.compile(r"^.*?(?:是|即)"))
-
-
-def _comma_list(norm: Norm, a: int, b: int, colon: bool, short: bool = False) -> list[str]:
-    s = norm.s
-    end = min([i for i in (s.find("。", a), s.find(";", a)) if i >= 0] + [b])
-    seg = s[a:end]
-    if seg.count("、") < (1 if colon else 2):
-        return []
-    parts, pos = [], a
-    for piece in seg.split("、"):
-        parts.append((pos, pos + len(piece)))
-        pos += len(piece) + 1
-        if "等" in piece or "," in piece:  # "…等3个组织" / "…等领域" / "…，…": the list ends here
-            break
-    la, lb = parts[-1]
-    tail = re.search(r"等.*$|[,，].*$|(?<=[{CJK}]{{2}})的[{CJK}]{{2,}}$".format(CJK=CJK), s[la:lb])
-    if tail and tail.start() > 0:
-        parts[-1] = (la, la + tail.start())
-    la, lb = parts[-1]
-    m = re.fullmatch(rf"([{CJK}“”\"]{{2,10}})(?:和|及|以及)([{CJK}“”\"]{{2,10}})", s[la:lb])
-    if m:
-        parts[-1:] = [(la, la + m.end(1)), (la + m.start(2), lb)]
-    lens = sorted(pb - pa for pa, pb in parts[1:])
-    fa, fb = parts[0]
-    if lens and fb - fa > lens[len(lens) // 2] + 1:  # "授予A公司、B公司" -> "A公司"
-        v = _LEAD_VERB[0].match(s[fa:fb]) or _LEAD_VERB[1].match(s[fa:fb])
-        parts[0] = (fa + v.end(), fb) if v and fb - fa - v.end() >= 2 else parts[0]
-    items = [x for x in (_item(norm, pa, pb) for pa, pb in parts) if x]
-    if len(items) < 2 or (short or not colon) and any(len(x) > 20 for x in items) or colon and len(items[0]) > 25:
-        return []
-    return items
+    """Items of 一是…二是…, （一）…（二）…, 1.…2.…, ①②…, quoted names, or a 、-list after 包括/为/：… (enums.py)."""
+    from qa.reader import enums
+    return enums.enumeration_items(text)
 
 
 # ---------------------------------------------------------------- entry point
@@ -420,7 +406,11 @@ def answer_span(question: str, qtype: str, text: str, slots: Sequence[str] = ())
     if not text or not text.strip():
         return None
     norm = Norm(text)
-    from qa.reader import people  # people.py builds on this module
+    from qa.reader import pairs, people  # these build on this module
+    if qtype in ("number", "when", "who", "dept") and "分别" in norm.s:
+        paired = pairs.respectively(question, qtype, norm)
+        if paired:
+            return paired
     if qtype == "who":
         return people.answer_who(question, norm, slots)
     if qtype == "dept":
@@ -431,7 +421,10 @@ def answer_span(question: str, qtype: str, text: str, slots: Sequence[str] = ())
         return _answer_number(question, norm)
     if qtype == "docnum":
         return _answer_docnum(question, norm)
-    if qtype in ("list", "procedure"):
+    if qtype == "procedure":
+        from qa.reader import steps
+        return steps.answer_steps(norm)
+    if qtype == "list":
         items = enumeration_items(text)
         return "\n".join(items) if items else None
     return None
