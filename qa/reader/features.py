@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..lexical import IdfTable
+from ..lexical import IdfTable
 from ..lexicon import question_lexicon
 from ..sections import heading_level
 from ..text import squash
@@ -18,11 +19,15 @@ from .units import Unit, overlap
 
 FEATURES = ("q_overlap", "bigram", "passage_overlap", "section_overlap", "type_pattern", "span", "slot_fill",
             "slot_word", "critical", "date_match", "boilerplate", "lead_in", "tiny", "heading", "row", "rank",
-            "dense", "unit_dense", "length", "q_rel", "bigram_rel")
+            "dense", "unit_dense", "length", "q_rel", "bigram_rel", "key", "lead_overlap")
+# every feature again, times "the question asks for a fact (who/dept/when/number)": the weights can
+# differ between fact questions and list/procedure/document questions
+BASE = FEATURES
+FEATURES = BASE + tuple(f"{name}*fact" for name in BASE)
+FACT_TYPES = ("who", "dept", "when", "number")
 # columns rescaled within one question's candidates (see `relative`)
-_DENSE = (FEATURES.index("dense"), FEATURES.index("unit_dense"))
-_RELATIVE = ((FEATURES.index("q_overlap"), FEATURES.index("q_rel")),
-             (FEATURES.index("bigram"), FEATURES.index("bigram_rel")))
+_DENSE = (BASE.index("dense"), BASE.index("unit_dense"))
+_RELATIVE = ((BASE.index("q_overlap"), BASE.index("q_rel")), (BASE.index("bigram"), BASE.index("bigram_rel")))
 
 
 @dataclass(frozen=True)
@@ -66,10 +71,16 @@ def bigram_share(q: Analysis, flat: str) -> float:
     return sum(b in flat for b in q.bigrams) / len(q.bigrams)
 
 
+def key_terms(q: Analysis, idf: IdfTable, n: int = 2) -> tuple[str, ...]:
+    """The question's rarest content words (highest IDF): what the question is really about."""
+    return tuple(sorted(q.content, key=lambda t: -idf(t))[:n])
+
+
 def unit_features(q: Analysis, unit: Unit, ctx: Context, passage_rel: float, dense: float,
-                  doc_date: str | None = None, unit_dense: float | None = None) -> np.ndarray:
-    """The feature row of one unit. `dense`: the passage's cosine to the question; `unit_dense`:
-    the sentence's own (None when the index has no sentence vectors: the passage's is used)."""
+                  doc_date: str | None = None, unit_dense: float | None = None, lead: str = "") -> np.ndarray:
+    """The base feature row of one unit (BASE order). `dense`: the passage's cosine to the question;
+    `unit_dense`: the sentence's own (None when the index has no sentence vectors: the passage's is
+    used); `lead`: the line that introduces the unit ("成立…领导小组：") when it has one."""
     lex = question_lexicon()
     text = unit.text.strip()
     flat = squash(text)
@@ -95,8 +106,16 @@ def unit_features(q: Analysis, unit: Unit, ctx: Context, passage_rel: float, den
         "unit_dense": dense if unit_dense is None else unit_dense,
         "length": min(len(flat), 200) / 200,
         "q_rel": 0.0, "bigram_rel": 0.0,  # filled in by `relative`
+        "key": overlap(key_terms(q, ctx.idf), text, ctx.idf) if q.content else 0.0,
+        "lead_overlap": overlap(q.tokens, lead, ctx.idf) if lead else 0.0,
     }
-    return np.array([values[name] for name in FEATURES], dtype=np.float64)
+    return np.array([values[name] for name in BASE], dtype=np.float64)
+
+
+def with_interactions(matrix: np.ndarray, qtype: str) -> np.ndarray:
+    """BASE columns -> FEATURES columns: the base block, then the same block when the question asks
+    for a fact and zeros otherwise."""
+    return np.hstack([matrix, matrix if qtype in FACT_TYPES else np.zeros_like(matrix)])
 
 
 def relative(matrix: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ import numpy as np
 from ..lexical import IdfTable
 from ..text import squash
 from ..types import Hit
-from .features import FEATURES, Context, fills_slot, is_lead_in, relative, unit_features
+from .features import FEATURES, Context, fills_slot, is_lead_in, relative, unit_features, with_interactions
 from .question import Analysis
 from .refusal import Refusal, check, focus
 from .scorer import Scorer
@@ -75,14 +75,19 @@ def candidate_units(q: Analysis, ev: Evidence, tools: Tools) -> tuple[list[Unit]
     units, passage = [], []
     for rank, hit in enumerate(ev.hits):
         rel = overlap(context_tokens, f"{hit.chunk.header} {hit.chunk.text}", tools.idf)
+        lead = ""
         for unit in split_units(hit.chunk, rank):
             if unit.start >= ev.body_start.get(unit.chunk.doc_id, 0):
                 units.append(unit)
-                passage.append((rel, hit.dense_score or 0.0))
+                passage.append((rel, hit.dense_score or 0.0, lead))
+            if is_lead_in(unit.text) and not unit.is_row:
+                lead = unit.text
     sims = ev.unit_similarity([squash(u.text) for u in units]) if ev.unit_similarity and units else [None] * len(units)
-    rows = [unit_features(q, u, ctx, rel, dense, ev.doc_dates.get(u.chunk.doc_id), sim)
-            for u, (rel, dense), sim in zip(units, passage, sims)]
-    return units, (relative(np.vstack(rows)) if rows else np.zeros((0, len(FEATURES))))
+    rows = [unit_features(q, u, ctx, rel, dense, ev.doc_dates.get(u.chunk.doc_id), sim, lead)
+            for u, (rel, dense, lead), sim in zip(units, passage, sims)]
+    if not rows:
+        return units, np.zeros((0, len(FEATURES)))
+    return units, with_interactions(relative(np.vstack(rows)), q.qtype)
 
 
 def scored_units(q: Analysis, ev: Evidence, tools: Tools) -> list[tuple[float, Unit]]:

@@ -12,16 +12,12 @@ import numpy as np
 
 from ..lexical import IdfTable
 from ..text import squash
+from .features import key_terms
 from .question import Analysis
 from .refusal import focus, support
 from .units import Unit, overlap
 
 SIGNALS = ("support", "focus", "key", "score", "unit_dense", "dense", "span", "english", "words")
-
-
-def key_terms(q: Analysis, idf: IdfTable, n: int = 2) -> tuple[str, ...]:
-    """The question's rarest content words (highest IDF): what the question is really about."""
-    return tuple(sorted(q.content, key=lambda t: -idf(t))[:n])
 
 
 def signals(q: Analysis, unit: Unit, hits, idf: IdfTable, score: float, has_span: bool,
