@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/ask_bench.py [--repeat 1] [--out bench/results/ask.md]
 
-Baselines in the same run: BM25-only and dense-only retrieval (same index, same questions).
-Needs the real index (`qa ingest`). Reports medians and p95 in milliseconds.
+Baselines in the same run: BM25-only and dense-only retrieval (same index, same questions), and
+the reader without its sentence vectors (the reader's share of the cost). Needs the real index
+(`qa ingest`). Reports medians and p95 in milliseconds.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 from qa.api import Assistant  # noqa: E402
 from qa.config import load_settings  # noqa: E402
 from qa.embed import load_embedder  # noqa: E402
+from qa.retrieve import SEARCHERS, Retriever  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -58,13 +60,16 @@ def main() -> None:
     hybrid = Assistant.load(settings, embedder=embedder)
     load_ms = (time.perf_counter() - t) * 1000
     rows = []
-    for name, s in [("hybrid", settings), ("bm25-only", replace(settings, dense_weight=0.0)),
-                    ("dense-only", replace(settings, bm25_weight=0.0))]:
-        assistant = hybrid if name == "hybrid" else Assistant(s, hybrid.data, embedder)
+    no_units = replace(hybrid.data, units=None)
+    for name, data, kinds in [("hybrid", hybrid.data, SEARCHERS), ("hybrid, reader without sentence vectors",
+                                                                    no_units, SEARCHERS),
+                              ("bm25-only", hybrid.data, ("bm25",)), ("dense-only", hybrid.data, ("dense",))]:
+        retriever = Retriever.from_settings(data, embedder, settings, kinds)
+        assistant = hybrid if name == "hybrid" else Assistant(settings, data, embedder, retriever=retriever)
         assistant.ask(questions[0])  # warm-up: jieba dictionary, first embedding
         cold = assistant.retriever.clear_cache  # every call embeds its question, as a new question would
         search = time_calls(assistant.search, questions, args.repeat, before=cold)
-        ask = time_calls(assistant.ask, questions, args.repeat, before=cold) if name == "hybrid" else []
+        ask = time_calls(assistant.ask, questions, args.repeat, before=cold)
         embed = time_calls(lambda q: embedder.embed_queries([q]), questions, 1) if name == "hybrid" else []
         rows.append((name, search, ask, embed))
     lines = [f"Ask latency, {time.strftime('%Y-%m-%d')}, {platform.machine()} {os.cpu_count()} cores, "

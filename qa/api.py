@@ -4,13 +4,12 @@ writer (qa/generate.py), with gazette metadata from qa/sources.py."""
 
 from __future__ import annotations
 
-import re
 import time
-import unicodedata
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, replace
+from dataclasses import replace
 
 from .config import Settings, load_settings
+from .contract import answer_to_dict, clean_question  # noqa: F401 - re-exported: the API's contract
 from .embed import Embedder, load_embedder
 from .errors import InputError
 from .index import IndexData, load_index
@@ -18,27 +17,13 @@ from .reader import Evidence, Reader, Reading, analyse, refusal_text
 from .reader.refusal import Refusal
 from .retrieve import Filters, Retriever, check_k, doc_numbers_in, merge_adjacent
 from .sources import Sources, label
+from .reader.features import bigram_share
+from .text import squash
 from .types import Answer, Chunk, Document, Draft, Final, Hit, StreamEvent
 
 MAX_K = 20
 MODES = ("extractive", "llm", "auto")
 EVIDENCE_DEPTH = 8  # passages read for the answer; only the sentences quoted are cited
-
-
-def clean_question(question: str, limit: int) -> tuple[str, tuple[str, ...]]:
-    """Strip control characters; cut very long input with a notice. Empty -> InputError."""
-    if question is None:
-        raise InputError("the question is missing; ask something, e.g. 阳政办发〔2022〕57号讲什么")
-    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\n\t" else ch
-                   for ch in str(question))
-    text = re.sub(r"\s+", " ", text).strip()
-    if not text:
-        raise InputError("the question is empty; type a question, e.g. 5G基站补贴标准是多少")
-    notices: tuple[str, ...] = ()
-    if len(text) > limit:
-        notices = (f"the question was {len(text)} characters long; only the first {limit} were used.",)
-        text = text[:limit]
-    return text, notices
 
 
 class Assistant:
@@ -108,6 +93,11 @@ class Assistant:
         hits = self._follow_up(text, context, filters, max(k, EVIDENCE_DEPTH), extra) if context else []
         hits = hits or self.retriever.search(text, filters, max(k, EVIDENCE_DEPTH), extra_queries=extra)
         timings["retrieve"] = (time.perf_counter() - t) * 1000
+        which = self._which_group(text, context, hits) if context else None
+        if which is not None:
+            timings["total"] = (time.perf_counter() - started) * 1000
+            yield Final(replace(which, notices=notices, timings_ms=timings))
+            return
         t = time.perf_counter()
         reading = self._read(text, hits, context)
         if filters.active:
@@ -154,6 +144,25 @@ class Assistant:
             return None
         vector = dense.query_vector(question)
         return lambda keys: units.similarity(keys, vector)
+
+    def _which_group(self, question: str, context: str, hits: list[Hit]) -> Answer | None:
+        """A follow-up about a post ("副组长呢？") in a document with several bodies that have that
+        post, when the previous question named none of them: ask which one instead of guessing."""
+        q = analyse(question)
+        if not hits or len(q.slots) != 1 or len(q.content) > 3:
+            return None
+        doc_id = hits[0].chunk.doc_id
+        if any(h.chunk.doc_id != doc_id for h in hits[:3]):
+            return None  # not scoped to one document
+        groups = self.sources.groups_with(doc_id, q.slots[0])
+        named = [g for g in groups if bigram_share(analyse(g), squash(context)) >= 0.6]
+        if len(groups) < 2 or named:
+            return None
+        slot, listing = q.slots[0], "；".join(groups)
+        text = (f"The previous question's document has several bodies with a {slot}: {listing}. Which one?"
+                if q.english else f"上一问涉及的文件中有多个机构设有{slot}：{listing}。请问是哪一个的{slot}？")
+        return Answer(question=question, answer=text, refused=True, mode="extractive",
+                      suggestions=tuple(groups), refusal_rule="ambiguous")
 
     def _read(self, question: str, hits: list[Hit], context: str) -> Reading:
         return self.reader.read_evidence(question, self._evidence(question, hits, context), self.sources.cite)
@@ -225,17 +234,3 @@ def refusal_model_fits(embedder: str | None) -> bool:
     from .reader.scorer import Scorer
 
     return embedder is not None and Scorer.load().meta.get("embedder") == embedder
-
-
-def answer_to_dict(answer: Answer) -> dict:
-    """The JSON contract of `qa ask --json` / `qa read --json`."""
-    citation_fields = ("n", "doc_id", "title", "doc_number", "issue", "page", "section", "quote", "url",
-                       "start", "end", "passage")
-    return {
-        "question": answer.question, "answer": answer.answer, "short_answer": answer.short_answer,
-        "refused": answer.refused, "mode": answer.mode,
-        "citations": [{k: v for k, v in asdict(c).items() if k in citation_fields} for c in answer.citations],
-        "timings_ms": {k: round(v, 1) for k, v in answer.timings_ms.items()},
-        "notices": list(answer.notices), "suggestions": list(answer.suggestions),
-        "fallback": answer.fallback or None, "refusal_rule": answer.refusal_rule,
-    }

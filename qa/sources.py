@@ -3,12 +3,17 @@ document, the closest documents of a refusal."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from urllib.parse import quote
 
 from .index import IndexData
 from .reader.units import Unit
+from .text import squash
 from .types import Chunk, Citation, Document, Hit
+
+
+_BODY = re.compile(r"[\u4e00-\u9fff“”（）()]{2,40}?(?:领导小组|工作领导组|指挥部|委员会|工作专班|联席会议|工作组)")
 
 
 class Sources:
@@ -50,6 +55,22 @@ class Sources:
             end -= 1
         label = f"{doc.doc_number_norm}《{doc.title}》" if doc.doc_number_norm else f"《{doc.title}》"
         return Unit(first, -1, max(doc.start, first.start), end), label
+
+    def groups_with(self, doc_id: str, slot: str) -> list[str]:
+        """Names of the bodies in a document whose member list fills `slot` ("成立…领导小组：" lines
+        followed by a 副组长 row), in document order."""
+        from .reader.features import fills_slot, is_lead_in
+        from .reader.units import split_units
+
+        groups: list[str] = []
+        for row in self.rows_of_doc.get(doc_id, []):
+            lead = None
+            for unit in split_units(self.data.chunks[row], 0):
+                if is_lead_in(unit.text) and _BODY.search(unit.text):
+                    lead = re.sub(r"^.*?(?:成立|设立|组建)", "", squash(_BODY.search(unit.text).group(0)))
+                elif lead and fills_slot(unit.text, slot) and lead not in groups:
+                    groups.append(lead)
+        return groups
 
     def closest(self, hits: Sequence[Hit], limit: int = 3, exclude: Sequence[str] = ()) -> tuple[str, ...]:
         seen: list[Document] = []

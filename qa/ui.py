@@ -97,7 +97,7 @@ def extras_markdown(answer: Answer) -> str:
     if answer.refused and answer.suggestions and not all(s in answer.answer for s in answer.suggestions):
         parts.append("**最接近的文件 / Closest documents**\n\n"
                      + "\n".join(f"- {md_text(s)}" for s in answer.suggestions))
-    parts += [f"*{md_text(n)}*" for n in answer.notices]
+    parts += [f"*{md_text(n)}*" for n in answer.notices if n != answer.answer]  # a refusal's notice is its text
     return "\n\n".join(parts)
 
 

@@ -178,3 +178,24 @@ def test_cli_read_json_lines_and_errors():
     assert "'passages' must be a non-empty list" in out[2]["error"]
     usage = CliRunner().invoke(main, ["read", "组长是谁"])
     assert usage.exit_code == 2 and "--passage" in usage.output
+
+
+TWO_GROUPS = ("成立阳泉市防汛抗旱指挥部：\n指挥长：\t张三\t副市长\n副指挥长：\t李四\t市水利局局长\n"
+              "成立阳泉市抗震救灾指挥部：\n指挥长：\t王五\t副市长\n副指挥长：\t赵六\t市应急局局长\n")
+
+
+def test_follow_up_about_a_post_in_a_document_with_two_bodies_asks_which():
+    from types import SimpleNamespace
+
+    from qa.api import Assistant
+    from qa.sources import Sources
+
+    data = SimpleNamespace(chunks=[chunk(TWO_GROUPS)], documents={})
+    sources = Sources(data)
+    assert sources.groups_with("d1", "副指挥长") == ["阳泉市防汛抗旱指挥部", "阳泉市抗震救灾指挥部"]
+    assistant = object.__new__(Assistant)
+    assistant.sources = sources
+    ask = assistant._which_group("副指挥长呢？", "指挥长是谁", [hit(TWO_GROUPS)])
+    assert ask.refused and ask.refusal_rule == "ambiguous" and ask.suggestions == tuple(sources.groups_with("d1", "副指挥长"))
+    assert "请问是哪一个的副指挥长" in ask.answer
+    assert assistant._which_group("副指挥长呢？", "防汛抗旱指挥部指挥长是谁", [hit(TWO_GROUPS)]) is None

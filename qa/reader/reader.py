@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from ..contract import clean_question
 from ..lexical import IdfTable
 from ..types import Answer, Chunk, Citation, Hit
 from .compose import ENGLISH_LEAD, Citer, compose
@@ -73,7 +74,6 @@ class Reader:
     def read(self, question: str, passages: Sequence[str]) -> Answer:
         """Answer from the given passages only; citations index into them (n = passage number is
         not kept: [n] numbers the quotes used, `doc_id` is None and `section` names the passage)."""
-        from ..api import clean_question  # the same input rules as ask()
         from .messages import refusal_text
 
         text, notices = clean_question(question, 1000)

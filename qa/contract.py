@@ -1,0 +1,41 @@
+"""The contract with callers: how a question is cleaned before use, and the JSON object of
+`qa ask --json` / `qa read --json` (fields are only ever added, never renamed or dropped)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict
+
+from .errors import InputError
+from .types import Answer
+
+
+def clean_question(question: str, limit: int) -> tuple[str, tuple[str, ...]]:
+    """Strip control characters; cut very long input with a notice. Empty -> InputError."""
+    if question is None:
+        raise InputError("the question is missing; ask something, e.g. 阳政办发〔2022〕57号讲什么")
+    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\n\t" else ch
+                   for ch in str(question))
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        raise InputError("the question is empty; type a question, e.g. 5G基站补贴标准是多少")
+    notices: tuple[str, ...] = ()
+    if len(text) > limit:
+        notices = (f"the question was {len(text)} characters long; only the first {limit} were used.",)
+        text = text[:limit]
+    return text, notices
+
+
+def answer_to_dict(answer: Answer) -> dict:
+    """The JSON contract of `qa ask --json` / `qa read --json`."""
+    citation_fields = ("n", "doc_id", "title", "doc_number", "issue", "page", "section", "quote", "url",
+                       "start", "end", "passage")
+    return {
+        "question": answer.question, "answer": answer.answer, "short_answer": answer.short_answer,
+        "refused": answer.refused, "mode": answer.mode,
+        "citations": [{k: v for k, v in asdict(c).items() if k in citation_fields} for c in answer.citations],
+        "timings_ms": {k: round(v, 1) for k, v in answer.timings_ms.items()},
+        "notices": list(answer.notices), "suggestions": list(answer.suggestions),
+        "fallback": answer.fallback or None, "refusal_rule": answer.refusal_rule,
+    }
