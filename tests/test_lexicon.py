@@ -1,0 +1,42 @@
+"""The lexicons are data about this corpus: every Chinese name in them occurs in the gazettes."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from qa.lexicon import places, question_lexicon, unit_aliases, unit_names
+from qa.text import squash
+
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "gazettes"
+
+
+@cache
+def corpus() -> str:
+    return squash("".join(p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))))
+
+
+@pytest.mark.parametrize("short, full", sorted(unit_names().items()))
+def test_unit_names_occur_in_the_corpus(short, full):
+    assert squash(full) in corpus()  # the short side is how people ask (七普, DIP): it need not occur
+
+
+@pytest.mark.parametrize("spellings", places())
+def test_places_occur_in_the_corpus(spellings):
+    assert all(name in corpus() for name in spellings)
+
+
+def test_unit_aliases_go_both_ways():
+    assert unit_aliases("市人社局局长") == ["人力资源和社会保障局"]
+    assert unit_aliases("人力资源和社会保障局") == ["人社局"]
+    assert unit_aliases("自建房") == []
+
+
+def test_question_lexicon_loads_once_and_compiles():
+    lex = question_lexicon()
+    assert lex is question_lexicon()
+    assert [name for name, _ in lex.types][:2] == ["docnum", "who"]
+    assert lex.asking.search("是谁") and lex.boilerplate.search("现印发给你们")
+    assert any(q.search("多少钱") and a.search("30元") for q, a in lex.measures)
