@@ -39,7 +39,8 @@ class Assistant:
         self.reader = reader or Reader(
             data.lexical.idf(), years=sorted(self.retriever.years),
             min_support=None if settings.refuse_support < 0 else settings.refuse_support,
-            use_model=refusal_model_fits(data.manifest.get("embedder")))
+            use_model=(refusal_model_fits(data.manifest.get("embedder")) and self.retriever.dense is not None
+                       and data.units is not None))
         self.writer = Writer(settings)
 
     @classmethod
@@ -199,7 +200,8 @@ class Assistant:
 
 def refusal_model_fits(embedder: str | None) -> bool:
     """The learned refusal model reads dense similarities, so it is used only with the embedder it
-    was trained with (qa/reader/weights.json); other indexes get the refusal rules alone."""
+    was trained with (qa/reader/weights.json), dense search on and sentence vectors in the index;
+    otherwise the refusal rules alone decide."""
     from .reader.scorer import Scorer
 
     return embedder is not None and Scorer.load().meta.get("embedder") == embedder

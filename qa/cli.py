@@ -94,7 +94,7 @@ def docs(paths: tuple[Path, ...], as_json: bool) -> None:
               help="extractive (quotes only), llm (local model, verified) or auto (LLM when installed).")
 def ask(question, as_json, file, k, year, issue, category, mode) -> None:
     """Ask a question; get a cited answer."""
-    from .api import Assistant, answer_to_dict
+    from .api import Assistant
     from .retrieve import Filters
 
     if (question is None) == (file is None):
@@ -105,24 +105,37 @@ def ask(question, as_json, file, k, year, issue, category, mode) -> None:
     questions = [question] if file is None else [line.rstrip("\n") for line in file if line.strip()]
     filters = Filters(year=year, issue=issue, category=category)
     assistant = Assistant.load()  # a missing or unusable index: QAError -> exit 2 (_Group)
+    single = file is None
+
+    def on_error(q: str, exc: QAError) -> dict:
+        if single:
+            raise UserError(str(exc))
+        return {"question": q, "error": str(exc)}
+
+    _answer_each(questions, lambda q: assistant.ask(q, filters=filters, k=k, mode=mode), on_error, as_json)
+
+
+def _answer_each(items, answer, on_error, as_json: bool) -> None:
+    """Answer every item, printing one answer (JSON object or text) each. An item that fails is
+    reported (`on_error(item, exc)` gives its JSON object), the others still run; exit 2 if any failed."""
+    from .contract import answer_to_dict
+
     failures = 0
-    for q in questions:
+    for item in items:
         try:
-            answer = assistant.ask(q, filters=filters, k=k, mode=mode)
+            result = answer(item)
         except QAError as exc:
-            if file is None:
-                click.echo(f"Error: {exc}", err=True)
-                sys.exit(2)
             failures += 1
+            report = on_error(item, exc)
             if as_json:
-                _echo_json({"question": q, "error": str(exc)})
+                _echo_json(report)
             else:
-                click.echo(f"Error for {q!r}: {exc}", err=True)
+                click.echo(f"Error: {report['error']}", err=True)
             continue
         if as_json:
-            _echo_json(answer_to_dict(answer))
+            _echo_json(answer_to_dict(result))
         else:
-            _print_answer(answer)
+            _print_answer(result)
     if failures:
         sys.exit(2)
 
@@ -135,7 +148,6 @@ def ask(question, as_json, file, k, year, issue, category, mode) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per question.")
 def read(question, passages, file, as_json) -> None:
     """Answer from the given passages only (no index): the reader on its own."""
-    from .api import answer_to_dict
     from .reader import Reader
 
     if file is None and not (question and passages):
@@ -144,24 +156,8 @@ def read(question, passages, file, as_json) -> None:
     items = [(1, {"question": question, "passages": list(passages)})] if file is None else [
         (n, line) for n, line in enumerate(file, start=1) if line.strip()]
     reader = Reader.standalone()
-    failures = 0
-    for n, item in items:
-        try:
-            question_text, texts = _read_item(item, n)
-            answer = reader.read(question_text, texts)
-        except QAError as exc:
-            failures += 1
-            if as_json:
-                _echo_json({"line": n, "error": str(exc)})
-            else:
-                click.echo(f"Error: {exc}", err=True)
-            continue
-        if as_json:
-            _echo_json(answer_to_dict(answer))
-        else:
-            _print_answer(answer)
-    if failures:
-        sys.exit(2)
+    _answer_each(items, lambda item: reader.read(*_read_item(item[1], item[0])),
+                 lambda item, exc: {"line": item[0], "error": str(exc)}, as_json)
 
 
 def _read_item(item: str | dict, n: int) -> tuple[str, list[str]]:

@@ -17,7 +17,7 @@ from .features import FEATURES, Context, fills_slot, is_lead_in, relative, unit_
 from .question import Analysis
 from .refusal import Refusal, check, focus
 from .scorer import Scorer
-from .spans import answer_span, enumeration_items
+from .spans import answer_span
 from .units import Unit, display, overlap, split_units
 from .verdict import RefusalModel, signals
 
@@ -141,19 +141,23 @@ def read_sentences(q: Analysis, ev: Evidence, tools: Tools) -> Candidate | None:
 
 
 def _passage(q: Analysis, scored: list[tuple[float, Unit]]) -> Candidate:
+    """Lists and procedures: the best unit that states the items or steps itself (its span is the
+    short answer), else the lead-in and the items that follow it. Other questions: the best unit and
+    up to two nearly as good."""
     best_score, best = scored[0]
-    chosen = [best]
-    short = None
-    if q.qtype in ("list", "procedure"):
-        items = _items_after(best, scored)
-        chosen += items
-        short = "\n".join(display(u.text) for u in items) if len(items) >= 2 else None
-        if short is None:
-            found = enumeration_items(best.text)
-            short = "\n".join(found) if len(found) >= 2 else None
-    else:
-        chosen += [u for s, u in scored[1:3] if s >= best_score - MARGIN / 2 and len(u.text) > 6]
-    return Candidate("sentences", units=tuple(_with_lead_ins(chosen, scored)), short_answer=short,
+    if q.qtype not in ("list", "procedure"):
+        chosen = [best] + [u for s, u in scored[1:3] if s >= best_score - MARGIN / 2 and len(u.text) > 6]
+        return Candidate("sentences", units=tuple(_with_lead_ins(chosen, scored)), score=best_score)
+    for score, unit in scored[:3]:
+        if score < best_score - MARGIN:
+            break
+        span = answer_span(q.text, q.qtype, unit.text, q.slots)
+        if span and not is_lead_in(unit.text):
+            return Candidate("sentences", units=tuple(_with_lead_ins([unit], scored)), short_answer=span,
+                             score=best_score)
+    items = _items_after(best, scored)
+    short = "\n".join(display(u.text) for u in items) if len(items) >= 2 else None
+    return Candidate("sentences", units=tuple(_with_lead_ins([best, *items], scored)), short_answer=short,
                      score=best_score)
 
 
