@@ -199,3 +199,13 @@ def test_follow_up_about_a_post_in_a_document_with_two_bodies_asks_which():
     assert ask.refused and ask.refusal_rule == "ambiguous" and ask.suggestions == tuple(sources.groups_with("d1", "副指挥长"))
     assert "请问是哪一个的副指挥长" in ask.answer
     assert assistant._which_group("副指挥长呢？", "防汛抗旱指挥部指挥长是谁", [hit(TWO_GROUPS)]) is None
+
+
+def test_specifics_match_whole_numbers_and_english_ordinals():
+    from qa.reader.question import chinese_number, has_term
+
+    assert critical_terms("首次突破20亿元能拿多少奖励") == ("20亿元",)
+    assert has_term("20亿元", "突破20亿的企业") and not has_term("20亿元", "2020年突破10亿元")
+    assert not has_term("20", "2020年") and has_term("2025", "到2025年")
+    assert critical_terms("Who chairs the group for the 8th national census?") == ("第八",)
+    assert [chinese_number(n) for n in (8, 10, 12, 20)] == ["八", "十", "十二", "二十"]

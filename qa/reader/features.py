@@ -13,13 +13,14 @@ from ..lexical import IdfTable
 from ..lexicon import question_lexicon
 from ..sections import heading_level
 from ..text import squash
-from .question import Analysis
+from .question import Analysis, has_term
 from .spans import answer_span
 from .units import Unit, overlap
 
 FEATURES = ("q_overlap", "bigram", "passage_overlap", "section_overlap", "type_pattern", "span", "slot_fill",
             "slot_word", "critical", "date_match", "boilerplate", "lead_in", "tiny", "heading", "row", "rank",
-            "dense", "unit_dense", "length", "q_rel", "bigram_rel", "key", "lead_overlap")
+            "dense", "unit_dense", "length", "q_rel", "bigram_rel", "key", "lead_overlap",
+        "bm25_rank", "dense_rank", "first")
 # every feature again, times "the question asks for a fact (who/dept/when/number)": the weights can
 # differ between fact questions and list/procedure/document questions
 BASE = FEATURES
@@ -77,10 +78,12 @@ def key_terms(q: Analysis, idf: IdfTable, n: int = 2) -> tuple[str, ...]:
 
 
 def unit_features(q: Analysis, unit: Unit, ctx: Context, passage_rel: float, dense: float,
-                  doc_date: str | None = None, unit_dense: float | None = None, lead: str = "") -> np.ndarray:
+                  doc_date: str | None = None, unit_dense: float | None = None, lead: str = "",
+                  ranks: tuple[int | None, int | None] = (None, None), first: bool = False) -> np.ndarray:
     """The base feature row of one unit (BASE order). `dense`: the passage's cosine to the question;
     `unit_dense`: the sentence's own (None when the index has no sentence vectors: the passage's is
-    used); `lead`: the line that introduces the unit ("成立…领导小组：") when it has one."""
+    used); `lead`: the line that introduces the unit ("成立…领导小组：") when it has one; `ranks`:
+    the passage's (BM25, dense) ranks; `first`: the unit opens its passage (after a heading)."""
     lex = question_lexicon()
     text = unit.text.strip()
     flat = squash(text)
@@ -94,7 +97,7 @@ def unit_features(q: Analysis, unit: Unit, ctx: Context, passage_rel: float, den
         "span": float(answer_span(q.text, q.qtype, text, q.slots) is not None),
         "slot_fill": float(any(fills_slot(text, s) for s in q.slots)),
         "slot_word": float(any(s in flat for s in q.slots)),
-        "critical": (sum(t in flat for t in q.critical) / len(q.critical)) if q.critical else 1.0,
+        "critical": (sum(has_term(t, flat) for t in q.critical) / len(q.critical)) if q.critical else 1.0,
         "date_match": date_match(q, doc_date),
         "boilerplate": float(bool(lex.boilerplate.search(text))),
         "lead_in": float(is_lead_in(text)),
@@ -108,6 +111,9 @@ def unit_features(q: Analysis, unit: Unit, ctx: Context, passage_rel: float, den
         "q_rel": 0.0, "bigram_rel": 0.0,  # filled in by `relative`
         "key": overlap(key_terms(q, ctx.idf), text, ctx.idf) if q.content else 0.0,
         "lead_overlap": overlap(q.tokens, lead, ctx.idf) if lead else 0.0,
+        "bm25_rank": 1.0 / ranks[0] if ranks[0] else 0.0,  # the passage's rank in each searcher
+        "dense_rank": 1.0 / ranks[1] if ranks[1] else 0.0,
+        "first": float(first),  # the first sentence of its passage after the heading
     }
     return np.array([values[name] for name in BASE], dtype=np.float64)
 

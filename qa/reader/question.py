@@ -12,7 +12,10 @@ from ..lexicon import question_lexicon, unit_aliases
 from ..text import CJK_RE, is_english, nfkc, squash
 
 _CN_NUM = "一二三四五六七八九十"
-_CRITICAL = re.compile(rf"\d{{2,}}(?:\.\d+)?|第[{_CN_NUM}\d]+(?:次|届|批|季度|中学|人民医院|小学)")
+_CRITICAL = re.compile(rf"\d{{2,}}(?:\.\d+)?(?:亿元|万元|亿|万|元|%)?|第[{_CN_NUM}\d]+(?:次|届|批|季度|中学|人民医院|小学)")
+_ORDINAL_EN = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\b|\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b",
+                         re.I)
+_ORDINAL_WORDS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
 _MONTH = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年|年度)?(?!\d)")
 
@@ -69,8 +72,30 @@ def asked_slots(question: str) -> tuple[str, ...]:
 def critical_terms(question: str) -> tuple[str, ...]:
     """Specifics a question is about (years, figures, ordinals such as 第四次/第五中学/第一季度) that
     the evidence must contain; when it lacks one, the gazettes answer another question."""
-    text = squash(f"{question} {expand(question)}")
-    return tuple(dict.fromkeys(_CRITICAL.findall(text)))
+    found = _CRITICAL.findall(squash(f"{question} {expand(question)}"))
+    if is_english(question):  # "8th census" must find 第八, not the 第七 census
+        for digits, word in _ORDINAL_EN.findall(question):
+            n = int(digits) if digits else _ORDINAL_WORDS.index(word.lower()) + 1
+            if 1 <= n <= 19:
+                found.append("第" + chinese_number(n))
+    return tuple(dict.fromkeys(found))
+
+
+def chinese_number(n: int) -> str:
+    """1..99 in Chinese numerals: 8 -> 八, 12 -> 十二, 20 -> 二十."""
+    tens, ones = divmod(n, 10)
+    head = ("" if tens == 1 else _CN_NUM[tens - 1]) + "十" if tens else ""
+    return head + (_CN_NUM[ones - 1] if ones else "")
+
+
+def has_term(term: str, flat: str) -> bool:
+    """A specific of the question in squashed text: numbers whole (20 is not in 2020; 20亿元 is in
+    20亿 and 20亿元), other terms as substrings."""
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)(亿元|万元|亿|万|元|%)?", term)
+    if not m:
+        return term.lower() in flat.lower()
+    unit = (m.group(2) or "").rstrip("元") or ""
+    return re.search(rf"(?<![\d.]){re.escape(m.group(1))}(?![\d.]){re.escape(unit)}", flat) is not None
 
 
 _ACRONYM = re.compile(r"^(?=.*[a-z])[a-z0-9]*[a-z][a-z0-9]*$")

@@ -12,7 +12,7 @@ from ..lexical import IdfTable
 from ..lexicon import places, unit_aliases
 from ..text import nfkc, squash
 from ..types import Hit
-from .question import Analysis
+from .question import Analysis, has_term
 from .units import overlap
 
 SUPPORT_TOP = 3  # passages whose text counts as the evidence for support and specifics
@@ -42,8 +42,8 @@ def missing_specifics(q: Analysis, hits: Sequence[Hit], top: int = SUPPORT_TOP) 
     together (第四次 in one passage and 2023 in another do not answer a question about both), and
     acronyms (GDP, 5G) that no passage holds."""
     flats = [squash(f"{h.chunk.header} {h.chunk.text}").lower() for h in hits[:top]]
-    best = max(flats, key=lambda f: sum(t.lower() in f for t in q.critical), default="")
-    missing = [t for t in q.critical if t.lower() not in best]
+    best = max(flats, key=lambda f: sum(has_term(t, f) for t in q.critical), default="")
+    missing = [t for t in q.critical if not has_term(t, best)]
     acronyms = [t for t in q.content if t.isascii() and not t.isdigit()]  # GDP, 5G: somewhere in the evidence
     aliases = {t: [a.lower() for a in unit_aliases(t.upper())] for t in acronyms}  # DIP -> its full name
     absent = [t for t in acronyms if not any(t in f or any(a in f for a in aliases[t]) for f in flats)]

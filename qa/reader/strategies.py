@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..lexical import IdfTable
+from ..sections import heading_level
 from ..text import squash
 from ..types import Hit
 from .features import FEATURES, Context, fills_slot, is_lead_in, relative, unit_features, with_interactions
@@ -75,16 +76,19 @@ def candidate_units(q: Analysis, ev: Evidence, tools: Tools) -> tuple[list[Unit]
     units, passage = [], []
     for rank, hit in enumerate(ev.hits):
         rel = overlap(context_tokens, f"{hit.chunk.header} {hit.chunk.text}", tools.idf)
-        lead = ""
+        lead, opened = "", False
         for unit in split_units(hit.chunk, rank):
+            heading = heading_level(unit.text) is not None and len(unit.text) < 30
             if unit.start >= ev.body_start.get(unit.chunk.doc_id, 0):
                 units.append(unit)
-                passage.append((rel, hit.dense_score or 0.0, lead))
+                passage.append((rel, hit.dense_score or 0.0, lead, (hit.bm25_rank, hit.dense_rank),
+                                not heading and not opened))
+            opened = opened or not heading
             if is_lead_in(unit.text) and not unit.is_row:
                 lead = unit.text
     sims = ev.unit_similarity([squash(u.text) for u in units]) if ev.unit_similarity and units else [None] * len(units)
-    rows = [unit_features(q, u, ctx, rel, dense, ev.doc_dates.get(u.chunk.doc_id), sim, lead)
-            for u, (rel, dense, lead), sim in zip(units, passage, sims)]
+    rows = [unit_features(q, u, ctx, rel, dense, ev.doc_dates.get(u.chunk.doc_id), sim, lead, ranks, first)
+            for u, (rel, dense, lead, ranks, first), sim in zip(units, passage, sims)]
     if not rows:
         return units, np.zeros((0, len(FEATURES)))
     return units, with_interactions(relative(np.vstack(rows)), q.qtype)
