@@ -7,6 +7,7 @@ Text is compared in normalized form (`norm`): NFKC (full-width -> half-width), n
 from __future__ import annotations
 
 import math
+import re
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from qa.text import squash
 from qa.types import Citation
 
 KS = (1, 3, 5, 10)
+_CHINESE = re.compile(r"[\u3400-\u9fff]{2,}")
 
 
 def norm(text: str) -> str:
@@ -61,7 +63,8 @@ def answer_correct(answer_text: str, must_include: Iterable[str]) -> bool:
 def short_answer_correct(short: str, must_include: Iterable[str], question: str) -> bool:
     """The short answer holds every must_include string, less the words the question already says
     ("政务新媒体账号89个" for "…有多少个政务新媒体账号…" needs only "89个"): a short answer need not
-    repeat the question. False when there is no short answer."""
+    repeat the question's words. Only Chinese words count as repeated; figures never do (the 20 of
+    2020 in a question does not excuse a wrong 文号). False when there is no short answer."""
     if not short:
         return False
     asked = norm(question)
@@ -71,7 +74,7 @@ def short_answer_correct(short: str, must_include: Iterable[str], question: str)
         for size in range(len(needle), 1, -1):  # remove the longest pieces the question repeats first
             for i in range(0, len(needle) - size + 1):
                 piece = needle[i:i + size]
-                if piece in asked and piece in kept:
+                if piece in asked and piece in kept and _CHINESE.fullmatch(piece):
                     kept = kept.replace(piece, "", 1)
         needles.append(kept or needle)
     return answer_correct(short, needles)

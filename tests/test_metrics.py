@@ -161,3 +161,11 @@ def test_short_answer_need_not_repeat_the_question():
     assert not short_answer_correct("88个", ["政务新媒体账号89个"], q)
     assert short_answer_correct("1%的公租房", ["配建1%的公租房"], "新出让土地要配建多少公租房？")
     assert not short_answer_correct("", ["89个"], q) and not short_answer_correct("市长", ["市长任组长"], "Who leads it?")
+
+
+def test_short_answer_figures_in_the_question_are_not_excused():
+    from eval.metrics import short_answer_correct
+
+    q = "城镇污水处理提质增效三年行动方案（2019—2021年）是哪个文号印发的？"
+    assert short_answer_correct("阳政办发〔2020〕3号《…》", ["阳政办发〔2020〕3号"], q)
+    assert not short_answer_correct("阳政办发〔2019〕3号", ["阳政办发〔2020〕3号"], q)
