@@ -42,6 +42,7 @@ from .metrics import answer_correct, norm, short_answer_correct
 from .synth import generate
 
 SUPPORT_GRID = (0.1, 0.2, 0.3, 0.4, 0.5)
+L2 = 0.01
 WEIGHTS = ROOT / "qa" / "reader" / "weights.json"
 REPORT = ROOT / "eval" / "results" / "reader_cv.md"
 log = logging.getLogger("train_reader")
@@ -165,7 +166,8 @@ def calibrate(results: list[Outcome]) -> tuple[float, RefusalModel | None]:
                                        c[1].threshold if c[1] else 1.0))
 
 
-def cross_validate(assistant: Assistant, dev: list[Example], synth: list[Example], folds: int) -> dict:
+def cross_validate(assistant: Assistant, dev: list[Example], synth: list[Example], folds: int,
+                   l2: float = 0.01) -> dict:
     rng = np.random.default_rng(0)
     order = rng.permutation(len(dev))
     fold_of = {int(i): f % folds for f, i in enumerate(order)}
@@ -173,7 +175,7 @@ def cross_validate(assistant: Assistant, dev: list[Example], synth: list[Example
     for fold in range(folds):
         test = [e for i, e in enumerate(dev) if fold_of[i] == fold]
         train_dev = [e for i, e in enumerate(dev) if fold_of[i] != fold]
-        weights = train([(e.x, e.y) for e in synth + train_dev])
+        weights = train([(e.x, e.y) for e in synth + train_dev], l2=l2)
         min_support, model = calibrate(outcomes(assistant, weights, train_dev))
         result = rates(outcomes(assistant, weights, test), min_support, model)
         result.update(fold=fold, min_support=min_support, threshold=model.threshold if model else None,
@@ -219,6 +221,7 @@ def _f(v: float | None) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m eval.train_reader", description=__doc__.split("\n\n")[0])
     ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--l2", type=float, default=L2, help="L2 penalty of the sentence scorer")
     ap.add_argument("--no-save", action="store_true", help="report only; keep qa/reader/weights.json")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s", stream=sys.stderr)
@@ -228,8 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     assistant = Assistant.load(load_settings())
     dev = collect(assistant, dev_questions)
     synth = collect(assistant, synth_questions)
-    cv = cross_validate(assistant, dev, synth, args.folds)
-    weights = train([(e.x, e.y) for e in synth + dev])
+    cv = cross_validate(assistant, dev, synth, args.folds, args.l2)
+    weights = train([(e.x, e.y) for e in synth + dev], l2=args.l2)
     min_support, model = calibrate(outcomes(assistant, weights, dev))
     final = {"weights": weights.tolist(), "min_support": min_support, "model": model}
     write_report(cv, final, len(dev), len(synth), REPORT)

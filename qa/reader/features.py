@@ -94,7 +94,7 @@ def unit_features(q: Analysis, unit: Unit, ctx: Context, passage_rel: float, den
         "passage_overlap": passage_rel,
         "section_overlap": overlap(q.tokens, unit.chunk.section, ctx.idf),
         "type_pattern": float(bool(pattern and pattern.search(text))),
-        "span": float(answer_span(q.text, q.qtype, text, q.slots) is not None),
+        "span": float(answer_span(q.text, q.qtype, unit.flowing, q.slots) is not None),
         "slot_fill": float(any(fills_slot(text, s) for s in q.slots)),
         "slot_word": float(any(s in flat for s in q.slots)),
         "critical": (sum(has_term(t, flat) for t in q.critical) / len(q.critical)) if q.critical else 1.0,

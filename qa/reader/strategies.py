@@ -155,7 +155,7 @@ def _passage(q: Analysis, scored: list[tuple[float, Unit]]) -> Candidate:
     for score, unit in scored[:3]:
         if score < best_score - MARGIN:
             break
-        span = answer_span(q.text, q.qtype, unit.text, q.slots)
+        span = answer_span(q.text, q.qtype, unit.flowing, q.slots)
         if span and not is_lead_in(unit.text):
             return Candidate("sentences", units=tuple(_with_lead_ins([unit], scored)), short_answer=span,
                              score=best_score)
@@ -174,7 +174,7 @@ def _factoid(q: Analysis, scored: list[tuple[float, Unit]]) -> Candidate | None:
     spans = []
     for qtype in _answer_types(q):  # the asked type first; "谁管/谁发" may be answered by a unit (dept)
         spans = [(score, unit, span) for score, unit in scored[:12]
-                 if (span := answer_span(q.text, qtype, unit.text, q.slots)) and all(m.search(span) for m in q.measures)]
+                 if (span := answer_span(q.text, qtype, unit.flowing, q.slots)) and all(m.search(span) for m in q.measures)]
         if spans:
             break
     if not spans:
@@ -204,7 +204,7 @@ def _per_slot(q: Analysis, scored: list[tuple[float, Unit]]) -> Candidate | None
     found: list[tuple[str, float, Unit, str]] = []
     for slot in q.slots:
         for score, unit in scored[:20]:
-            span = answer_span(q.text, q.qtype, unit.text, (slot,))
+            span = answer_span(q.text, q.qtype, unit.flowing, (slot,))
             if span and fills_slot(unit.text, slot):
                 found.append((slot, score, unit, span))
                 break

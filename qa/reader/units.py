@@ -33,6 +33,11 @@ class Unit:
     def is_row(self) -> bool:
         return "\t" in self.text or "|" in self.text
 
+    @property
+    def flowing(self) -> str:
+        """The text with OCR line breaks closed ("…保障局\n局长" -> "…保障局局长"); rows keep theirs."""
+        return self.text if self.is_row else re.sub(r"[ \t]*\n[ \t]*", "", self.text)
+
 
 def is_row(text: str) -> bool:
     return "\t" in text or "|" in text
