@@ -28,6 +28,9 @@ import numpy as np
 
 from qa.api import EVIDENCE_DEPTH, Assistant
 from qa.config import ROOT, load_settings
+from qa.embed import load_embedder
+from qa.index import load_index
+from qa.retrieve import Retriever
 from qa.reader import Reader, analyse
 from qa.reader.features import FEATURES
 from qa.reader.scorer import Scorer, train
@@ -54,6 +57,17 @@ class Example:
     hits: list[Hit]
     x: np.ndarray  # candidate units × features
     y: np.ndarray  # 1 where the unit holds the answer
+
+
+def untrained_assistant(settings) -> Assistant:
+    """The real index and embedder with a reader that does not read qa/reader/weights.json (which
+    may be stale: this script rewrites it)."""
+    data = load_index(settings)
+    embedder = load_embedder(settings)
+    retriever = Retriever.from_settings(data, embedder, settings)
+    reader = Reader(data.lexical.idf(), Scorer(np.zeros(len(FEATURES)), {}), sorted(retriever.years),
+                    min_support=0.0, min_score=float("-inf"), min_focus=0.0, use_model=False)
+    return Assistant(settings, data, embedder, retriever=retriever, reader=reader)
 
 
 def label(text: str, q: Question) -> bool:
@@ -143,7 +157,7 @@ def rates(results: list[Outcome], min_support: float, model: RefusalModel | None
             "overall": (correct + refused_ok) / len(results) if results else 0.0, "n": len(results), "n_answerable": n_a}
 
 
-MAX_FALSE_REFUSALS = 0.05  # the issue's bound; thresholds that refuse more answerable questions are not chosen
+MAX_FALSE_REFUSALS = 0.04  # below the issue's 5 % on the training folds, so held-out questions stay within it
 PROBABILITY_GRID = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)  # 1.0: the model never refuses
 
 
@@ -228,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     dev_questions = load_questions(DEFAULT_QUESTIONS)
     synth_questions = generate(exclude=dev_questions)
-    assistant = Assistant.load(load_settings())
+    assistant = untrained_assistant(load_settings())
     dev = collect(assistant, dev_questions)
     synth = collect(assistant, synth_questions)
     cv = cross_validate(assistant, dev, synth, args.folds, args.l2)

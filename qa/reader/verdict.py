@@ -13,11 +13,12 @@ import numpy as np
 from ..lexical import IdfTable
 from ..text import squash
 from .features import key_terms
-from .question import Analysis
+from .question import Analysis, has_term
 from .refusal import focus, support
 from .units import Unit, overlap
 
-SIGNALS = ("support", "focus", "key", "score", "unit_dense", "dense", "span", "english", "words")
+SIGNALS = ("support", "focus", "key", "key_unit", "specifics", "score", "unit_dense", "dense", "span", "english",
+           "words")
 
 
 def signals(q: Analysis, unit: Unit, hits, idf: IdfTable, score: float, has_span: bool,
@@ -29,6 +30,9 @@ def signals(q: Analysis, unit: Unit, hits, idf: IdfTable, score: float, has_span
         "support": support(q, hits, idf),
         "focus": focus(q, unit.text, f"{unit.chunk.header} {unit.chunk.section}", idf),
         "key": overlap(keys, passage, idf) if keys else 1.0,
+        "key_unit": overlap(keys, f"{unit.chunk.header} {unit.text}", idf) if keys else 1.0,
+        "specifics": (sum(has_term(t, squash(f"{unit.chunk.header}{unit.text}")) for t in q.critical) / len(q.critical)
+                      if q.critical else 1.0),
         "score": score,
         "unit_dense": unit_dense if unit_dense is not None else (hits[0].dense_score or 0.0),
         "dense": max((h.dense_score or 0.0) for h in hits) if hits else 0.0,
