@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..lexical import IdfTable
+from ..lexicon import question_lexicon
 from ..sections import heading_level
 from ..text import squash
 from ..types import Hit
@@ -118,7 +119,9 @@ def document_lead(q: Analysis, ev: Evidence, tools: Tools) -> Candidate | None:
     if q.qtype != "docnum" and not (ev.routed and (q.qtype == "general" or len(q.content) <= 2)):
         return None
     doc_id = ev.lead.chunk.doc_id
-    content = [u for _, u in scored_units(q, ev, tools) if u.chunk.doc_id == doc_id][:1]
+    boilerplate = question_lexicon().boilerplate  # "现印发给你们，请认真贯彻落实" says nothing of the content
+    content = [u for _, u in scored_units(q, ev, tools)
+               if u.chunk.doc_id == doc_id and not boilerplate.search(u.text) and not is_lead_in(u.text)][:1]
     return Candidate("document", units=(ev.lead, *content), short_answer=ev.lead_label)
 
 
