@@ -155,17 +155,19 @@ def _passage(q: Analysis, scored: list[tuple[float, Unit]]) -> Candidate:
     if q.qtype not in ("list", "procedure"):
         chosen = [best] + [u for s, u in scored[1:3] if s >= best_score - MARGIN / 2 and len(u.text) > 6]
         return Candidate("sentences", units=tuple(_with_lead_ins(chosen, scored)), score=best_score)
+    near = [u for s, u in scored[1:3] if s >= best_score - MARGIN / 2 and len(u.text) > 6]  # more items elsewhere
     for score, unit in scored[:3]:
         if score < best_score - MARGIN:
             break
         span = answer_span(q.text, q.qtype, unit.flowing, q.slots)
         if span and not is_lead_in(unit.text):
-            return Candidate("sentences", units=tuple(_with_lead_ins([unit], scored)), short_answer=span,
+            units = [unit, *(u for u in near if u is not unit)]
+            return Candidate("sentences", units=tuple(_with_lead_ins(units, scored)), short_answer=span,
                              score=best_score)
     items = _items_after(best, scored)
     short = "\n".join(display(u.text) for u in items) if len(items) >= 2 else None
-    return Candidate("sentences", units=tuple(_with_lead_ins([best, *items], scored)), short_answer=short,
-                     score=best_score)
+    units = [best, *items, *(u for u in near if u not in items)]
+    return Candidate("sentences", units=tuple(_with_lead_ins(units, scored)), short_answer=short, score=best_score)
 
 
 def _factoid(q: Analysis, scored: list[tuple[float, Unit]]) -> Candidate | None:
