@@ -66,7 +66,7 @@ def untrained_assistant(settings) -> Assistant:
     embedder = load_embedder(settings)
     retriever = Retriever.from_settings(data, embedder, settings)
     reader = Reader(data.lexical.idf(), Scorer(np.zeros(len(FEATURES)), {}), sorted(retriever.years),
-                    min_support=0.0, min_score=float("-inf"), min_focus=0.0, use_model=False)
+                    min_support=0.0, use_model=False)
     return Assistant(settings, data, embedder, retriever=retriever, reader=reader)
 
 
@@ -120,7 +120,7 @@ class Outcome:
 
 def outcomes(assistant: Assistant, weights: np.ndarray, examples: list[Example]) -> list[Outcome]:
     assistant.reader = Reader(assistant.data.lexical.idf(), Scorer(weights, {}), sorted(assistant.retriever.years),
-                              min_support=0.0, min_score=float("-inf"), min_focus=0.0, use_model=False)
+                              min_support=0.0, use_model=False)
     out = []
     for e in examples:
         text = e.question.question

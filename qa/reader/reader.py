@@ -39,15 +39,13 @@ class Reading:
 
 class Reader:
     def __init__(self, idf: IdfTable, scorer: Scorer | None = None, years: Sequence[int] = (),
-                 min_support: float | None = None, min_score: float | None = None,
-                 min_focus: float | None = None, use_model: bool = True, strategies: Sequence[Strategy] = STRATEGIES) -> None:
-        """`min_support`, `min_score`, `min_focus`: refusal thresholds (qa/reader/refusal.py); by default
-        those calibrated with the weights (eval/train_reader.py)."""
+                 min_support: float | None = None, use_model: bool = True,
+                 strategies: Sequence[Strategy] = STRATEGIES) -> None:
+        """`min_support`: the support threshold (qa/reader/refusal.py), by default the one calibrated
+        with the weights (eval/train_reader.py); `use_model`: apply the learned refusal model too."""
         scorer = scorer or Scorer.load()
         self.tools = Tools(idf=idf, scorer=scorer, years=frozenset(years),
                            min_support=scorer.meta.get("min_support", 0.4) if min_support is None else min_support,
-                           min_score=_or_inf(scorer.meta.get("min_score")) if min_score is None else min_score,
-                           min_focus=scorer.meta.get("min_focus", 0.0) if min_focus is None else min_focus,
                            refusal_model=RefusalModel.from_dict(scorer.meta.get("refusal")) if use_model else None)
         self.strategies = tuple(strategies)
 
@@ -87,10 +85,6 @@ class Reader:
                           refused=True, mode="extractive", notices=notices, refusal_rule=reading.refusal.rule)
         return Answer(question=text, answer=reading.text, refused=False, mode="extractive",
                       citations=reading.citations, notices=notices, short_answer=reading.short_answer)
-
-
-def _or_inf(value: float | None) -> float:
-    return float("-inf") if value is None else float(value)
 
 
 def _passage_chunk(i: int, text: str) -> Chunk:

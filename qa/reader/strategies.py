@@ -46,8 +46,6 @@ class Tools:
     scorer: Scorer
     years: frozenset[int] = frozenset()
     min_support: float = 0.4
-    min_score: float = float("-inf")  # the best unit must score at least this (learned scale), else refuse
-    min_focus: float = 0.0  # the answering unit + its title/section must cover this much of the question
     refusal_model: RefusalModel | None = None  # refuses answers that fit the question badly (verdict.py)
 
 
@@ -130,7 +128,7 @@ def read_sentences(q: Analysis, ev: Evidence, tools: Tools) -> Candidate | None:
     procedures the items that follow it. None when no unit holds the kind of answer asked for; a
     refusal when the answering unit is about something else than the question."""
     scored = scored_units(q, ev, tools)
-    if not scored or scored[0][0] < tools.min_score:
+    if not scored:
         return None
     candidate = _factoid(q, scored) if q.qtype in FACTOID else _passage(q, scored)
     if candidate is None:
@@ -140,8 +138,6 @@ def read_sentences(q: Analysis, ev: Evidence, tools: Tools) -> Candidate | None:
     sim = ev.unit_similarity([squash(first.text)])[0] if ev.unit_similarity else None
     x = signals(q, first, ev.hits, tools.idf, candidate.score, candidate.short_answer is not None, sim)
     candidate = replace(candidate, focus=share, signals=x)
-    if share < tools.min_focus:
-        return replace(candidate, refusal=Refusal("focus", ""))
     if tools.refusal_model is not None and not ev.routed and tools.refusal_model.refuses(x):
         return replace(candidate, refusal=Refusal("model", f"{tools.refusal_model.probability(x):.2f}"))
     return candidate
