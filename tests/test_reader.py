@@ -209,3 +209,19 @@ def test_specifics_match_whole_numbers_and_english_ordinals():
     assert not has_term("20", "2020年") and has_term("2025", "到2025年")
     assert critical_terms("Who chairs the group for the 8th national census?") == ("第八",)
     assert [chinese_number(n) for n in (8, 10, 12, 20)] == ["八", "十", "十二", "二十"]
+
+
+def test_repealed_document_is_read_from_the_sentence_that_names_it():
+    from qa.reader.compose import join_texts
+
+    text = "本预案自印发之日起实施。2013年12月6日印发的《阳泉市地震应急预案》（阳政办发〔2013〕167号）同时废止。\n"
+    lead = split_units(chunk("阳泉市人民政府办公室关于印发阳泉市地震应急预案的通知\n阳政办发〔2021〕8号\n", "d2"), 0)[0]
+    tools = Tools(idf=IDF, scorer=Scorer.load())
+    q = analyse("新版地震应急预案印发后，哪份旧预案被废止？")
+    evidence = Evidence(hits=(hit(text),), lead=lead, lead_label="阳政办发〔2021〕8号《…》")
+    from qa.reader.strategies import document_lead
+
+    assert q.qtype == "docnum" and document_lead(q, evidence, tools) is None
+    candidate = read_sentences(q, evidence, tools)
+    assert "阳政办发〔2013〕167号" in candidate.short_answer
+    assert join_texts(["按照《…的通知》", "（阳政办发〔2019〕59号）要求"]) == "按照《…的通知》（阳政办发〔2019〕59号）要求"

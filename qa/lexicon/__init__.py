@@ -32,6 +32,7 @@ class QuestionLexicon:
     slots_en: tuple[tuple[re.Pattern[str], str], ...]
     boilerplate: re.Pattern[str]
     measures: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = ()
+    docnum_in_text: re.Pattern[str] | None = None
 
 
 @cache
@@ -45,6 +46,7 @@ def question_lexicon() -> QuestionLexicon:
         slots_en=tuple((re.compile(pattern, re.I), slot) for pattern, slot in raw["slots_en"]),
         boilerplate=_compile(raw["boilerplate"]),
         measures=tuple((re.compile(q, re.I), re.compile(a)) for q, a in raw.get("measures", ())),
+        docnum_in_text=re.compile(raw["docnum_in_text"], re.I),
     )
 
 

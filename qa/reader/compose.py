@@ -62,7 +62,9 @@ def compose(units: Sequence[Unit], cite: Citer, short_answer: str | None = None,
 def join_texts(parts: Sequence[str]) -> str:
     out = ""
     for part in parts:
-        if out and not re.search(r"[。；：！？.!?:;]$|[。；：！？.!?:;]\[\d+\]$", out):
+        if out and part.startswith(("（", "(")) and not re.search(r"\]$", out):
+            pass  # "…通知》" + "（阳政办发〔2019〕59号）要求…": one sentence broken by OCR
+        elif out and not re.search(r"[。；：！？.!?:;]$|[。；：！？.!?:;]\[\d+\]$", out):
             out += "；" if CJK_RE.search(out[-6:]) else "; "
         elif out and not out.endswith(("：", ":")):
             out += " "

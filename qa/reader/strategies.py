@@ -13,7 +13,7 @@ import numpy as np
 from ..lexical import IdfTable
 from ..lexicon import question_lexicon
 from ..sections import heading_level
-from ..text import squash
+from ..text import find_doc_numbers, squash
 from ..types import Hit
 from .features import FEATURES, Context, fills_slot, is_lead_in, relative, unit_features, with_interactions
 from .question import Analysis
@@ -116,6 +116,8 @@ def document_lead(q: Analysis, ev: Evidence, tools: Tools) -> Candidate | None:
         return None
     if q.qtype != "docnum" and not (ev.routed and (q.qtype == "general" or len(q.content) <= 2)):
         return None
+    if not ev.routed and question_lexicon().docnum_in_text.search(q.text):
+        return None  # the document it repeals or cites: a sentence names it (read_sentences)
     doc_id = ev.lead.chunk.doc_id
     boilerplate = question_lexicon().boilerplate  # "现印发给你们，请认真贯彻落实" says nothing of the content
     content = [u for _, u in scored_units(q, ev, tools)
@@ -148,6 +150,17 @@ def _passage(q: Analysis, scored: list[tuple[float, Unit]]) -> Candidate:
     short answer), else the lead-in and the items that follow it. Other questions: the best unit and
     up to two nearly as good."""
     best_score, best = scored[0]
+    if q.qtype == "docnum":  # the sentence that names the cited or repealed document, its 文号 first
+        for score, unit in scored[:3]:
+            span = answer_span(q.text, "docnum", unit.flowing, q.slots)
+            if span and score >= best_score - MARGIN:
+                units = [unit]
+                after = _next_unit(unit, scored)
+                numbers = find_doc_numbers(after.text[:30]) if after and not find_doc_numbers(span) else []
+                if numbers:  # "按照《…通知》" + next line "（阳政办发〔2019〕59号）要求…"
+                    units.append(after)
+                    span = f"{span}（{numbers[0]}）"
+                return Candidate("sentences", units=tuple(units), short_answer=span, score=best_score)
     if q.qtype not in ("list", "procedure"):
         chosen = [best] + [u for s, u in scored[1:3] if s >= best_score - MARGIN / 2 and len(u.text) > 6]
         return Candidate("sentences", units=tuple(_with_lead_ins(chosen, scored)), score=best_score)
@@ -215,6 +228,12 @@ def _per_slot(q: Analysis, scored: list[tuple[float, Unit]]) -> Candidate | None
     short = "；".join(f"{slot}：{span}" for slot, _, _, span in found) if len(found) > 1 else found[0][3]
     return Candidate("sentences", units=tuple(_with_lead_ins(units, scored)), short_answer=short,
                      score=max(score for _, score, _, _ in found))
+
+
+def _next_unit(unit: Unit, scored: list[tuple[float, Unit]]) -> Unit | None:
+    """The unit right after `unit` in the same passage."""
+    after = [u for _, u in scored if u.chunk is unit.chunk and u.start >= unit.end]
+    return min(after, key=lambda u: u.start, default=None)
 
 
 def _items_after(best: Unit, scored: list[tuple[float, Unit]], limit: int = 8) -> list[Unit]:
