@@ -15,6 +15,7 @@ from .generate import Writer, write
 from .index import IndexData, load_index
 from .reader import Evidence, Reader, Reading, analyse, refusal_text
 from .reader.refusal import Refusal
+from .reader.scorer import Scorer
 from .retrieve import Filters, Retriever, check_k, doc_numbers_in, merge_adjacent
 from .sources import Sources, label
 from .reader.features import bigram_share
@@ -36,11 +37,16 @@ class Assistant:
         self.sources = Sources(data)
         self._body_start = {d.doc_id: d.body_start for d in data.documents.values()}
         self._doc_dates = {d.doc_id: d.date or str(d.issue.year) for d in data.documents.values()}
-        self.reader = reader or Reader(
-            data.lexical.idf(), years=sorted(self.retriever.years),
-            min_support=None if settings.refuse_support < 0 else settings.refuse_support,
-            use_model=(refusal_model_fits(data.manifest.get("embedder")) and self.retriever.dense is not None
-                       and data.units is not None))
+        if reader is None:
+            scorer = Scorer.load()
+            # the refusal model reads dense similarities: only with the embedder it was trained
+            # with, dense search on and sentence vectors in the index; otherwise the rules decide
+            fits = (scorer.meta.get("embedder") == data.manifest.get("embedder")
+                    and self.retriever.dense is not None and data.units is not None)
+            reader = Reader(data.lexical.idf(), scorer, years=sorted(self.retriever.years),
+                            min_support=None if settings.refuse_support < 0 else settings.refuse_support,
+                            use_model=fits)
+        self.reader = reader
         self.writer = Writer(settings)
 
     @classmethod
@@ -196,12 +202,3 @@ class Assistant:
     def llm(self):
         """The configured LLM, loaded on first use; None when none is installed or configured."""
         return self.writer.llm()
-
-
-def refusal_model_fits(embedder: str | None) -> bool:
-    """The learned refusal model reads dense similarities, so it is used only with the embedder it
-    was trained with (qa/reader/weights.json), dense search on and sentence vectors in the index;
-    otherwise the refusal rules alone decide."""
-    from .reader.scorer import Scorer
-
-    return embedder is not None and Scorer.load().meta.get("embedder") == embedder

@@ -225,3 +225,17 @@ def test_repealed_document_is_read_from_the_sentence_that_names_it():
     candidate = read_sentences(q, evidence, tools)
     assert "阳政办发〔2013〕167号" in candidate.short_answer
     assert join_texts(["按照《…的通知》", "（阳政办发〔2019〕59号）要求"]) == "按照《…的通知》（阳政办发〔2019〕59号）要求"
+
+
+def test_refusal_model_learns_and_refuses_a_stale_file():
+    from qa.reader.verdict import SIGNALS, RefusalModel, fit
+
+    rng = np.random.default_rng(0)
+    x = rng.random((80, len(SIGNALS)))
+    unanswerable = (x[:, 1] < 0.3).astype(float)  # answers that fit the question badly (low focus)
+    weights, bias = fit(x, unanswerable)
+    model = RefusalModel(weights, bias, 0.5)
+    assert weights[1] < 0 and np.mean([model.refuses(r) == bool(u) for r, u in zip(x, unanswerable)]) > 0.9
+    assert RefusalModel.from_dict(model.to_dict()).threshold == 0.5 and RefusalModel.from_dict(None) is None
+    with pytest.raises(ValueError, match="retrain"):
+        RefusalModel.from_dict(model.to_dict() | {"signals": ["support"]})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..glossary import expand
 from ..lexical import tokenize
@@ -115,7 +116,9 @@ def content_tokens(question: str) -> tuple[str, ...]:
     return tuple(t for t in tokens if not any(t != o and t in o for o in tokens))
 
 
+@lru_cache(maxsize=512)
 def analyse(question: str) -> Analysis:
+    """The analysis of a question (cached: the API, the follow-up check and the reader all ask)."""
     qtype = question_type(question)
     return Analysis(
         text=question, english=is_english(question), qtype=qtype,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..lexical import IdfTable
+from ..lexical import IdfTable, tokenize
 from ..lexicon import question_lexicon
 from ..sections import heading_level
 from ..text import find_doc_numbers, squash
@@ -71,7 +71,7 @@ def rules(q: Analysis, ev: Evidence, tools: Tools) -> Candidate | None:
 def candidate_units(q: Analysis, ev: Evidence, tools: Tools) -> tuple[list[Unit], np.ndarray]:
     """Every unit of the evidence body (title blocks excluded) and its feature row."""
     ctx = Context(tools.idf)
-    context_tokens = tuple(dict.fromkeys(q.tokens + tuple(_tokens(ev.context)))) if ev.context else q.tokens
+    context_tokens = tuple(dict.fromkeys(q.tokens + tuple(tokenize(ev.context)))) if ev.context else q.tokens
     units, passage = [], []
     for rank, hit in enumerate(ev.hits):
         rel = overlap(context_tokens, f"{hit.chunk.header} {hit.chunk.text}", tools.idf)
@@ -101,12 +101,6 @@ def scored_units(q: Analysis, ev: Evidence, tools: Tools) -> list[tuple[float, U
     scores = tools.scorer.score(matrix)
     order = sorted(range(len(units)), key=lambda i: (-scores[i], units[i].rank, units[i].start))
     return [(float(scores[i]), units[i]) for i in order]
-
-
-def _tokens(text: str) -> list[str]:
-    from ..lexical import tokenize
-
-    return tokenize(text)
 
 
 def document_lead(q: Analysis, ev: Evidence, tools: Tools) -> Candidate | None:
