@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 LANGS: frozenset[str] = frozenset({"zh", "en"})
 TYPES: frozenset[str] = frozenset(
-    {"who", "dept", "when", "number", "docnum", "list", "procedure", "unanswerable"}
+    {"who", "dept", "when", "number", "docnum", "list", "procedure", "appointment", "unanswerable"}
 )
 FIELDS: tuple[str, ...] = (
     "id",

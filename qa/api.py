@@ -13,7 +13,11 @@ from .contract import answer_to_dict, clean_question  # noqa: F401 - re-exported
 from .embed import Embedder, load_embedder
 from .generate import Writer, write
 from .index import IndexData, load_index
+from .facts import Fact, FactBase, extract_all
+from .facts.answer import structured_facts
 from .reader import Evidence, Reader, Reading, analyse, refusal_text
+from .reader.strategies import STRATEGIES
+from .reader.units import Unit
 from .reader.refusal import Refusal
 from .reader.scorer import Scorer
 from .retrieve import Filters, Retriever, check_k, doc_numbers_in, merge_adjacent
@@ -45,9 +49,11 @@ class Assistant:
                     and self.retriever.dense is not None and data.units is not None)
             reader = Reader(data.lexical.idf(), scorer, years=sorted(self.retriever.years),
                             min_support=None if settings.refuse_support < 0 else settings.refuse_support,
-                            use_model=fits)
+                            use_model=fits, strategies=(structured_facts, *STRATEGIES))
         self.reader = reader
         self.writer = Writer(settings)
+        self.facts = FactBase(data.facts if data.facts is not None else extract_all(data.documents.values()))
+        self._titles = {d.doc_id: d.title for d in data.documents.values()}
 
     @classmethod
     def load(cls, settings: Settings | None = None, embedder: Embedder | None = None) -> Assistant:
@@ -105,7 +111,7 @@ class Assistant:
             yield Final(replace(which, notices=notices, timings_ms=timings))
             return
         t = time.perf_counter()
-        reading = self._read(text, hits, context)
+        reading = self._read(text, hits, context, filters)
         if filters.active:
             reading = self._check_filters(text, filters, extra, context, reading)
         answer = self._answer(text, reading, hits, notices)
@@ -133,13 +139,29 @@ class Assistant:
         scoped = replace(filters, doc_id=previous[0].chunk.doc_id)
         return self.retriever.search(question, scoped, depth, extra_queries=extra)
 
-    def _evidence(self, question: str, hits: list[Hit], context: str) -> Evidence:
+    def _evidence(self, question: str, hits: list[Hit], context: str, filters: Filters | None = None) -> Evidence:
         routed = doc_numbers_in(question, self.retriever.docs_by_number)
         lead = self.sources.lead(hits[0].chunk.doc_id) if hits else None
+        facts = self.facts
+        if filters is not None and filters.active:  # records of the documents the filters allow
+            facts = FactBase([f for f in facts.facts if filters.accepts(self.data.documents[f.doc_id])])
         return Evidence(hits=tuple(merge_adjacent(hits, self.data)), body_start=self._body_start,
                         lead=lead[0] if lead else None, lead_label=lead[1] if lead else None,
                         routed=bool(routed), context=context, doc_dates=self._doc_dates,
-                        unit_similarity=self._unit_similarity(question))
+                        unit_similarity=self._unit_similarity(question), facts=facts,
+                        fact_unit=self._fact_unit, titles=self._titles)
+
+    def _fact_unit(self, fact: Fact) -> Unit | None:
+        """A record's exact source span as a unit of the chunk that holds it."""
+        chunk = self.sources.holder(fact.doc_id, fact.start, fact.end)
+        if chunk is None or fact.end > chunk.end:
+            doc = self.data.documents.get(fact.doc_id)
+            if doc is None:
+                return None
+            chunk = Chunk(chunk_id=chunk.chunk_id if chunk else f"{fact.doc_id}-fact", doc_id=fact.doc_id,
+                          section=chunk.section if chunk else "", start=fact.start, end=fact.end,
+                          text=doc.text(fact.start, fact.end), header="")
+        return Unit(chunk, 0, fact.start, fact.end)
 
     def _unit_similarity(self, question: str):
         """Cosines of units to the question, from the index's unit vectors and the (cached) query vector."""
@@ -168,8 +190,8 @@ class Assistant:
         return Answer(question=question, answer=text, refused=True, mode="extractive",
                       suggestions=tuple(groups), refusal_rule="ambiguous")
 
-    def _read(self, question: str, hits: list[Hit], context: str) -> Reading:
-        return self.reader.read_evidence(question, self._evidence(question, hits, context), self.sources.cite)
+    def _read(self, question: str, hits: list[Hit], context: str, filters: Filters | None = None) -> Reading:
+        return self.reader.read_evidence(question, self._evidence(question, hits, context, filters), self.sources.cite)
 
     def _check_filters(self, question: str, filters: Filters, extra: tuple[str, ...], context: str,
                        reading: Reading) -> Reading:

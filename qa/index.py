@@ -12,6 +12,7 @@ Layout of `index/` (the directory itself is never renamed or replaced):
     bm25/           bm25s index over jieba tokens
     units.json      the distinct sentences/table rows of the chunks (squashed text), row i <-> units.npy row i
     units.npy       float16 embeddings of those units, for the reader's sentence similarity (optional)
+    facts.json      fact records (qa/facts/): groups, appointments, document facts, with source spans
     sources/        a copy of each source text, so offsets stay valid if data/ changes
 
 A build is written to `.tmp-<id>/`, renamed to `data-<id>/`, and committed by atomically replacing
@@ -38,6 +39,7 @@ import numpy as np
 from . import __version__
 from .chunk import CHUNKER_VERSION
 from .config import Settings
+from .facts import FACTS_VERSION, Fact, extract_all
 from .errors import IndexMismatchError, IndexMissingError, QAError
 from .lexical import LexicalIndex
 from .store import chunk_from_dict, document_from_dict
@@ -46,7 +48,8 @@ from .types import Chunk, Document
 MANIFEST = "manifest.json"
 LOCK = ".lock"
 # files of the older flat layout, removed when a new generation is committed
-_LEGACY = ("documents.json", "chunks.json", "vectors.npy", "dense.faiss", "bm25", "sources", "units.json", "units.npy")
+_LEGACY = ("documents.json", "chunks.json", "vectors.npy", "dense.faiss", "bm25", "sources", "units.json", "units.npy",
+           "facts.json")
 
 
 def sha256_file(path: Path) -> str:
@@ -114,6 +117,7 @@ class IndexData:
     lexical: LexicalIndex
     sources: dict[str, str] = field(default_factory=dict)
     units: UnitVectors | None = None
+    facts: list | None = None  # qa.facts.Fact records (facts.json); None: extract them from the documents
 
     def n_chunks_by_doc(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -190,8 +194,13 @@ def _load_generation(manifest: dict, base: Path) -> IndexData:
     if (base / "units.npy").exists():
         units = UnitVectors(json.loads((base / "units.json").read_text(encoding="utf-8")),
                             np.load(base / "units.npy"))
+    facts = None
+    if (base / "facts.json").exists() and manifest.get("facts") == FACTS_VERSION:
+        facts = [Fact.from_dict(f) for f in json.loads((base / "facts.json").read_text(encoding="utf-8"))]
+    else:  # an index built before facts, or with other extraction rules: extract them now (fast)
+        facts = extract_all(docs)
     return IndexData(manifest=manifest, documents={d.doc_id: d for d in docs}, chunks=chunks,
-                     vectors=vectors, dense=dense, lexical=lexical, sources=sources, units=units)
+                     vectors=vectors, dense=dense, lexical=lexical, sources=sources, units=units, facts=facts)
 
 
 def write_index(index_dir: Path, data: IndexData, documents_json: list[dict], chunks_json: list[dict]) -> None:
@@ -214,6 +223,8 @@ def write_index(index_dir: Path, data: IndexData, documents_json: list[dict], ch
         faiss.write_index(data.dense, str(tmp / "dense.faiss"))
         if data.lexical is not None:
             data.lexical.save(tmp / "bm25")
+        if data.facts is not None:
+            _write_json(tmp / "facts.json", [f.to_dict() for f in data.facts])
         if data.units is not None:
             _write_json(tmp / "units.json", data.units.keys)
             np.save(tmp / "units.npy", data.units.vectors)

@@ -12,6 +12,7 @@ from .chunk import chunk_document
 from .config import Settings
 from .embed import Embedder, load_embedder
 from .errors import QAError
+from .facts import FACTS_VERSION, Fact, extract_all
 from .index import (IndexData, UnitVectors, check_compatible, chunker_params, ingest_lock, load_index,
                     make_dense_index, package_version, read_manifest, sha256_file, write_index)
 from .lexical import LexicalIndex
@@ -69,18 +70,23 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
         changed = [f for f in files if f not in reused]
         removed = sorted(set(old_files) - set(hashes))
         units_stale = settings.unit_vectors and old is not None and old.manifest.get("units") != UNITS_VERSION
-        if old and not changed and not removed and not units_stale:
+        facts_stale = old is not None and old.manifest.get("facts") != FACTS_VERSION
+        if old and not changed and not removed and not units_stale and not facts_stale:
             return IngestReport(files=len(files), documents=len(old.documents), chunks=len(old.chunks),
                                 embedded=0, seconds=time.perf_counter() - started,
                                 reused_files=tuple(f.name for f in reused), written=False)
 
         docs_json, chunks, vectors, sources, failed, problems = [], [], [], {}, [], []
+        facts: list[Fact] = []
         for f in reused:  # carry over documents, chunks and vectors of unchanged files
             rows = [i for i, c in enumerate(old.chunks) if old.documents[c.doc_id].source == f.name]
             docs_json += [document_to_dict(d) for d in old.documents.values() if d.source == f.name]
             chunks += [old.chunks[i] for i in rows]
             vectors.append(old.vectors[rows])
             sources[f.name] = old.sources[f.name]
+            docs = [d for d in old.documents.values() if d.source == f.name]
+            kept = [x for x in old.facts or () if x.source == f.name] if not facts_stale else None
+            facts += kept if kept is not None else extract_all(docs)  # facts of unchanged files are kept
         new_chunks = []
         for f in changed:
             try:
@@ -92,6 +98,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
                 continue
             sources[f.name] = text
             problems += [f"{f.name}: {p}" for p in parsed.problems]
+            facts += extract_all(parsed.documents)
             for doc in parsed.documents:
                 docs_json.append(document_to_dict(doc))
                 new_chunks += chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
@@ -111,6 +118,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
             "embedder_kind": settings.embedder, "model": settings.model, "dim": dim,
             "chunker": chunker_params(settings), "files": hashes,
             "n_documents": len(docs_json), "n_chunks": len(chunks),
+            "facts": FACTS_VERSION, "n_facts": len(facts),
             "dense_index": "ivf-flat" if len(chunks) >= settings.approx_from else "flat",
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
@@ -125,7 +133,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
         data = IndexData(manifest=manifest, documents={}, chunks=chunks, vectors=matrix,
                          dense=make_dense_index(matrix, settings.approx_from),
                          lexical=LexicalIndex.build([c.indexed_text for c in chunks]) if chunks else None,
-                         sources=sources, units=units)
+                         sources=sources, units=units, facts=facts)
         write_index(settings.index_dir, data, docs_json, [chunk_to_dict(c) for c in chunks])
     return IngestReport(
         files=len(hashes), documents=len(docs_json), chunks=len(chunks), embedded=len(new_chunks),

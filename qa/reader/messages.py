@@ -21,6 +21,10 @@ def refusal_text(refusal: Refusal, english: bool, suggestions: Sequence[str] = (
     elif refusal.rule in ("specifics", "named") and refusal.detail:
         text = (f"The gazettes say nothing about “{refusal.detail}” in this context." if english else
                 f"公报中没有找到与“{refusal.detail}”有关的内容。")
+    elif refusal.rule == "post_missing" and "|" in refusal.detail:
+        body, post = refusal.detail.split("|", 1)
+        text = (f"The gazettes list the members of {body}, but no {post}." if english else
+                f"公报列出了{body}的组成人员，但其中没有{post}。")
     elif refusal.rule == "filters":
         docs = ("; " if english else "；").join(refusal.documents)
         text = (f"The filters ({refusal.detail}) exclude the documents that answer this question best: {docs}." if english

@@ -20,7 +20,7 @@ SUPPORT_TOP = 3  # passages whose text counts as the evidence for support and sp
 
 @dataclass(frozen=True)
 class Refusal:
-    rule: str  # "no_evidence" | "year" | "specifics" | "named" | "support" | "answer_type" | "model" | "filters" | "ambiguous" | "llm"
+    rule: str  # "no_evidence" | "year" | "specifics" | "named" | "support" | "answer_type" | "model" | "filters" | "ambiguous" | "llm" | "post_missing"
     detail: str  # e.g. the missing terms, in the question's words
     documents: tuple[str, ...] = ()  # "filters": the documents the filters excluded
 

@@ -38,6 +38,9 @@ class Evidence:
     doc_dates: Mapping[str, str] = field(default_factory=dict)  # doc_id -> ISO date of the document
     # cosine of each unit's own vector to the question (None where the index has none); None: no vectors
     unit_similarity: Callable[[list[str]], list[float | None]] | None = None
+    facts: object | None = None  # qa.facts.FactBase of the documents the filters allow (qa/facts/answer.py)
+    fact_unit: Callable[[object], Unit | None] | None = None  # a record's source span as a unit
+    titles: Mapping[str, str] = field(default_factory=dict)  # doc_id -> title
 
 
 @dataclass(frozen=True)
