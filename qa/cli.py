@@ -82,6 +82,34 @@ def docs(paths: tuple[Path, ...], as_json: bool) -> None:
 
 
 @main.command()
+@click.argument("text", nargs=-1)
+@click.option("--kind", type=click.Choice(["group", "appointment", "document"]), default=None,
+              help="Only records of this kind.")
+@click.option("--year", type=int, default=None, help="Only records of documents dated this year.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many records.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of records.")
+def facts(text: tuple[str, ...], kind: str | None, year: int | None, limit: int | None, as_json: bool) -> None:
+    """List and search the gazettes' records: leading groups and their posts, appointments and
+    removals, document facts. TEXT words must all occur (unit short names find full ones), e.g.
+    `qa facts --kind group 市住建局`, `qa facts --kind appointment --year 2021`, `qa facts 李海民`."""
+    from .contract import fact_to_dict
+    from .facts import FactBase
+    from .index import load_index
+
+    data = load_index(load_settings())
+    found = FactBase(data.facts or []).search(" ".join(text), kind=kind, year=year, limit=limit)
+    if as_json:
+        _echo_json([fact_to_dict(f, data.documents[f.doc_id]) for f in found])
+        return
+    for f in found:
+        doc = data.documents[f.doc_id]
+        where = f"{doc.issue.label} {doc.doc_number_norm or '-'}"
+        body = f"{f.parent} > {f.subject}" if f.parent else f.subject
+        click.echo(f"{where}  [{f.kind}] {body} | {f.answer}")
+    click.echo(f"{len(found)} records", err=True)
+
+
+@main.command()
 @click.argument("question", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per question.")
 @click.option("--file", "file", type=click.File("r", encoding="utf-8"),

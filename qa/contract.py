@@ -39,3 +39,16 @@ def answer_to_dict(answer: Answer) -> dict:
         "notices": list(answer.notices), "suggestions": list(answer.suggestions),
         "fallback": answer.fallback or None, "refusal_rule": answer.refusal_rule,
     }
+
+
+def fact_to_dict(fact, document) -> dict:
+    """The JSON object of one record in `qa facts --json`: the record's fields, its document, the
+    exact source text it came from (`quote`) and the URL that opens the document at that span."""
+    from urllib.parse import quote as urlquote
+
+    return {
+        **fact.to_dict(), "answer": fact.answer,
+        "doc_number": document.doc_number_norm, "title": document.title, "issue": document.issue.label,
+        "page": document.page, "quote": document.text(fact.start, fact.end),
+        "url": f"/doc/{urlquote(document.doc_id)}?start={fact.start}&end={fact.end}",
+    }

@@ -360,7 +360,8 @@ def question_slots(question: str) -> list[str]:
     return found
 
 
-# share of answerable dev questions whose span holds every must_include string (measured when written)
+# share of answerable dev questions whose span holds every must_include string (measured when written,
+# on q001-q217; the questions added with the facts issue are answered from records, qa/facts/)
 DEV_FLOOR = {"who": 0.79, "dept": 0.87, "when": 1.0, "number": 0.81, "list": 0.4, "procedure": 0.8}
 MARGIN = 0.05
 
@@ -377,7 +378,7 @@ def test_dev_set_share(capsys):
     results: dict[str, list[bool]] = {}
     for line in (ROOT / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines():
         rec = json.loads(line)
-        if rec["type"] not in DEV_FLOOR or not rec["must_include"]:
+        if rec["type"] not in DEV_FLOOR or not rec["must_include"] or int(rec["id"][1:]) > 217:
             continue
         span = answer_span(rec["question"], rec["type"], rec["evidence"], question_slots(rec["question"]))
         ok = span is not None and all(squash(m) in squash(span) for m in rec["must_include"])

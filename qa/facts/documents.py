@@ -10,11 +10,13 @@ from ..text import find_doc_numbers, normalize_doc_number
 from ..types import Document
 from .records import Fact, clean
 
-_DATE = r"(?:\d{4}\s*年\s*)?\d{1,2}\s*月(?:\s*\d{1,2}\s*日|底|末|中旬|上旬|下旬|初)?"
-_EFFECTIVE = re.compile(r"自?\s*(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|印发之日|发布之日|公布之日|颁布之日)\s*(起?\s*(?:[一二三四五六七八九十\d]+日后)?)\s*(?:施行|实施|执行|生效)")
+_DATE = (r"(?:(?:\d{4}\s*年\s*)?\d{1,2}\s*月(?:\s*\d{1,2}\s*日|底|末|中旬|上旬|下旬|初)?|\d{4}\.\d{1,2}|\d{4}\s*年)"
+         r"(?:前|以前|之前)?")
+_EFFECTIVE = re.compile(r"(?:自|于)?\s*(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|印发之日|发布之日|公布之日|颁布之日)\s*(起?\s*(?:[一二三四五六七八九十\d]+日后)?)\s*(?:正式|开始)?(?:施行|实施|执行|生效)")
 _VALIDITY = re.compile(r"(?:有效期|执行期限|实施期限)(?:暂定)?(?:为|至)?\s*((?:自[^，。；]{2,12}?起)?[\d一二两三四五六七八九十]+\s*(?:年|个月)|\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)")
 _REPEAL = re.compile(r"[^。；]*?同时废止")
-_STAGE = re.compile(rf"(第[一二三四五六七八九十]+阶段|[\u4e00-\u9fff“”]{{2,10}}阶段)\s*[:：]?\s*[（(]\s*({_DATE}\s*(?:[-—－～~至到]+\s*{_DATE})?)\s*[)）]")
+_STAGE = re.compile(rf"(第[一二三四五六七八九十]+阶段|[\u4e00-\u9fff“”]{{2,10}}阶段)\s*[:：]?\s*([\u4e00-\u9fff]{{2,8}})?\s*"
+                    rf"[（(]\s*({_DATE}\s*(?:[-—－～~至到]+\s*{_DATE})?)\s*[)）](?:\s*[:：]\s*([\u4e00-\u9fff]{{2,10}}))?")
 _PHASE = re.compile(rf"[（(][一二三四五六七八九十]+[)）]\s*([\u4e00-\u9fff]{{2,10}}?)\s*[（(]\s*({_DATE}\s*[-—－～~至到]+\s*{_DATE})\s*[)）]")
 _DEADLINE = re.compile(rf"(?:于|在)?\s*({_DATE})\s*(?:前|之前|以前)")
 
@@ -65,8 +67,10 @@ def extract_document_facts(doc: Document) -> list[Fact]:
         repealed = [normalize_doc_number(n) or n for n in numbers] or titles
         for value in repealed:
             add("废止", value, base + a, base + m.end(), detail="、".join(titles) or None)
-    for m in _STAGE.finditer(body):
-        add("阶段", clean(m.group(2)), base + m.start(), base + m.end(), subject=clean(m.group(1)))
+    for m in _STAGE.finditer(body):  # "第一阶段(2019.8—2019.10):夯实基础", "第一阶段:组织准备(8月20日-8月31日)"
+        name = m.group(2) or m.group(4)
+        add("阶段", clean(m.group(3)), base + m.start(), base + m.end(),
+            subject=clean(m.group(1)) + (f"：{name}" if name else ""))
     for m in _PHASE.finditer(body):  # "(一)重点排查(2022年6月-9月中旬)"
         if not m.group(1).endswith("阶段"):
             add("阶段", clean(m.group(2)), base + m.start(1), base + m.end(), subject=clean(m.group(1)))

@@ -18,15 +18,16 @@ ROLES = ("常务副组长", "副组长", "组长", "常务副总指挥", "副总
          "办公室副主任", "办公室主任", "常务副主任", "副主任", "主任", "副召集人", "召集人", "联络员", "成员单位",
          "成员", "组员")
 _TOP = r"(?:领导小组|领导组|指挥部|委员会|联席会议|专班)"
+_LEADING = r"(?:领导小组|领导组|指挥部|联席会议)"
 _ROLE_ALT = "|".join("[ \u3000]*".join(r) for r in ROLES)
 # a post label at the start of a line or cell, or after a clause in prose
-_LABEL = re.compile(rf"(?:^|(?<=[\t|，,。；;]))[-*| \u3000]*(?P<role>{_ROLE_ALT})[ \u3000]*(?:[:：]|(?=[\t|]))[ \u3000\t|]*")
-_HEAD_NUM = re.compile(r"^(?:附件\s*\d*\s*[:：]?|[(（][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、|\d+(?:[.．]\d+)*[.、．]?(?=\s*[\u4e00-\u9fff“])|第[一二三四五六七八九十]+[组部分]?[:：]?)\s*")
+_LABEL = re.compile(rf"(?:^|(?<=[\t|，,。；;]))[-*| \u3000]*(?:[\u4e00-\u9fff]{{1,12}}?(?:领导小组|指挥部|领导组))?(?P<role>{_ROLE_ALT})[ \u3000]*(?:[:：]|(?=[\t|]))[ \u3000\t|]*")
+_HEAD_NUM = re.compile(r"^(?:附件\s*\d*\s*[:：]?|[(（][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、|\d+(?:[.．]\d+)*[.、．]?(?=\s*[\u4e00-\u9fff“])|第[一二三四五六七八九十]+[部分][:：]?)\s*")
 _HEAD_TAIL = re.compile(r"(?:组成人员名单|成员名单|人员名单|组成人员|名单|成员单位及职责|组成及职责|及职责|职责|组成)[:：]?$")
 _SUB_GROUP = re.compile(rf"^(?:第[一二三四五六七八九十]+组|[{CJK}“”\"]{{2,12}}组)$")
 _FOUND = re.compile(rf"(?:成立|设立|组建|建立|调整)了?")
 _ALIAS = re.compile(r"[(（]以下简称[“\"]?([^”\")）]{2,12})[”\"]?[)）]")
-_OFFICE = re.compile(rf"办公室(?:[(（][^)）]*[)）])?[，,]?设在([{CJK}()（）]{{2,30}}?)(?=[，,。；;、(（]|$|具体|负责|承担)")
+_OFFICE = re.compile(rf"办公室(?:[(（][^)）]*[)）])?[，,]?设[在于]([{CJK}()（）]{{2,30}}?)(?=[，,。；;、(（]|$|具体|负责|承担)")
 _UNIT = re.compile(rf"(?:市|阳泉|各县|县|区|国网|中国|山西)[{CJK}（）]{{1,24}}(?:局|委|办|中心|部|院|会|政府|公司|站|队|所|行|分局|管委会)")
 _BY = re.compile(rf"(?P<role>{_ROLE_ALT})(?:分别)?由(?P<who>[^。；;，,]{{2,60}}?)(?:担任|兼任|出任)")
 _TAKES = re.compile(rf"(?P<who>[^。；;，,由]{{2,40}}?)(?:同志)?(?:担任|兼任|出任|任)(?P<role>{_ROLE_ALT})(?![{CJK}]*(?:单位|职责))")
@@ -46,7 +47,7 @@ def lines(doc: Document) -> Iterator[tuple[int, str]]:
 def body_heading(text: str) -> str | None:
     """A heading line that names a body: "附件：阳泉市数字政府建设领导小组成员名单" -> its name."""
     name = clean(text)
-    if len(name) > 48 or "。" in name or re.search(r"[，；]", name):
+    if len(name) > 48 or "。" in name or re.search(r"[，；]", name) or _LABEL.search(text):
         return None
     name = _HEAD_TAIL.sub("", _HEAD_NUM.sub("", name)).strip("：")
     name = re.sub(r"^关于(?:成立|调整)", "", name)
@@ -67,10 +68,12 @@ def founded(text: str) -> list[tuple[str, str | None]]:
         head = rest[:body.start()]
         cut = max(head.rfind(c) for c in "的，、；由")
         name = head[cut + 1:] + body.group(0)
-        bare = re.fullmatch(MAIN_BODY, name) and name not in ("工作专班",)
+        bare = re.fullmatch(MAIN_BODY, name) and name not in ("工作专班", "专班", "联席会议")
         if not bare and not re.match(r"本|各|相应|相关|有关|专门", name):
             alias = _ALIAS.match(rest[body.end():])
             out.append((name, alias.group(1) if alias else None))
+        else:
+            out.append((None, None))  # "各县成立…的领导小组": not a body of the city's
     return out
 
 
@@ -132,7 +135,7 @@ def _split_top(text: str) -> list[str]:
 def prose_people(who: str) -> list[tuple[str | None, str | None]]:
     """"市政府副市长王明厚" -> (王明厚, 市政府副市长); "市长" -> (None, 市长); "孙金宁和王玉卿" -> two people."""
     who = clean(who)
-    items = re.split(r"、|和(?=[^、]{2,3}(?:同志|$|、))", who)
+    items = re.split(r"、|和(?=[^、]{2,3}(?:同志|$|、))|和(?=市|县|区|阳泉)", who)
     if not all(_item(i) for i in items):
         items = [who]  # "市工信局、市生态环境局主要负责人": one collective post
     out = []
@@ -170,12 +173,17 @@ class _Builder:
         self.body = _title_body(doc.title)
         self.parent: str | None = None
         self.top = self.body
+        self._names: list[str] | None = None
         self.aliases: dict[str, str] = {}
 
     def add(self, role: str, name: str | None, post: str | None, start: int, end: int,
             subject: str | None = None) -> None:
+        if post:
+            post = re.sub(r"[(（]?此件公开发布[)）]?", "", post) or None
         if not (name or post):
             return
+        if role in ("主任", "副主任") and subject is None and re.search(_LEADING + "$", self.body or ""):
+            role = "办公室" + role  # a leading group has no 主任 of its own: "副主任：徐志红" is its office's
         unit = canonical_unit(post) if post and role in ("办公室", "牵头单位", "成员单位") else None
         parent = self.parent if subject is None else None
         subject = subject or self.body or "（未命名机构）"
@@ -187,15 +195,46 @@ class _Builder:
         if fact not in self.facts:
             self.facts.append(fact)
 
+    def full_name(self, short: str) -> str | None:
+        """The longest-named body of the document that `short` abbreviates ("市指挥部")."""
+        if self._names is None:
+            text = clean(self.doc.text(self.doc.start, self.doc.end))
+            self._names = re.findall(rf"(?:市|阳泉市)[{CJK}]{{2,16}}?{MAIN_BODY}", text)
+        found = [n for n in self._names if n != short and abbreviates(short, n) and "（" not in n]
+        return max(found, key=found.count) if found else None
+
     def set_body(self, name: str) -> None:
         """A top-level body (领导小组, 指挥部, 委员会 …) replaces the current one; a working group
-        (综合协调组, 第一组) belongs to the top-level body before it."""
+        (综合协调组, 第一组) belongs to the top-level body before it. A short form of the current
+        body ("治超领导小组" for 阳泉市治理非法超限超载工作领导小组) is that body."""
+        name = _HEAD_NUM.sub("", name)
         name = self.aliases.get(name, name)
+        if re.fullmatch(rf"市?{MAIN_BODY}", name):  # "市指挥部": the full name the document gives it
+            full = self.full_name(name)
+            if full:
+                self.aliases.setdefault(name, full)
+                name = full
+        if self.top and name != self.top and abbreviates(name, self.top):
+            self.aliases.setdefault(name, self.top)
+            name = self.top
         if re.search(_TOP + "$", name) or self.top is None:
             self.top, self.parent = name, None
         else:
             self.parent = self.top
         self.body = name
+
+
+def abbreviates(short: str, full: str) -> bool:
+    """"市防指" abbreviates 市防汛抗旱指挥部: its characters appear in order in the full name, which
+    is longer, and both end in the same kind of body."""
+    short, full = re.sub(r"^阳泉市?", "", clean(short)), re.sub(r"^阳泉市?", "", clean(full))
+    if len(short) >= len(full) or not short:
+        return False
+    rest = iter(full)
+    if not all(ch in rest for ch in short):
+        return False
+    end = re.search(MAIN_BODY + "$", short)
+    return end is None or full.endswith(end.group(0)) or short.endswith(("指", "办"))
 
 
 def _title_body(title: str) -> str | None:
@@ -235,8 +274,18 @@ def extract_groups(doc: Document) -> list[Fact]:
     return b.facts
 
 
+_NAMED = re.compile(rf"([{CJK}“”]{{2,30}}?{MAIN_BODY})[（(]以下简称[“\"]?([^”\")）]{{2,12}}?)[”\"]?[)）]")
+
+
 def _sentence(b: _Builder, text: str, offset: int, previous: str) -> None:
-    for body, alias in founded(text):
+    for m in _NAMED.finditer(clean(text)):  # "…机构为市交通事故应急指挥部（以下简称市指挥部）"
+        full = re.split(r"为|的|是|由|成立|设立|组建", m.group(1))[-1]
+        if len(full) > len(m.group(2)):
+            b.aliases.setdefault(m.group(2), full)
+    bodies = founded(text)
+    if any(body is None for body, _ in bodies):
+        return  # the posts of a body that is not the city's ("各县成立由县长任组长的领导小组")
+    for body, alias in bodies:
         b.set_body(body)
         if alias:
             b.aliases[alias] = body
@@ -250,9 +299,16 @@ def _table_line(b: _Builder, text: str, offset: int, lead: int, end: int, role: 
                 stripped: str) -> str | None:
     """A table row or short line; returns the post that following unlabelled rows continue."""
     for body, alias in founded(stripped):
+        if body is None:
+            continue
         b.set_body(body)
         if alias:
             b.aliases[alias] = body
+    for cell in re.finditer(r"[^\t|]+", text):  # prose beside a table: "杨世英\t市委编办主任\t领导小组下设办公室，…"
+        if len(clean(cell.group(0))) > 30 and ("。" in cell.group(0) or "，" in cell.group(0)):
+            for m in re.finditer(r"[^。；;]+[。；;]?", cell.group(0)):
+                _sentence(b, m.group(0), offset + cell.start() + m.start(), previous)
+            text = text[:cell.start()] + " " * len(cell.group(0)) + text[cell.end():]
     labels = list(_LABEL.finditer(text))
     if labels:
         for k, m in enumerate(labels):
@@ -327,5 +383,7 @@ def _prose(b: _Builder, text: str, offset: int, previous: str = "") -> None:
         sentence_start = max(text.rfind(c, 0, clause_start - 1) for c in stops) + 1
         task = re.sub(r"^[^：:]{0,8}单位[：:]|^[(（]?[一二三四五六七八九十\d]+[)）.、]", "",
                       clean(text[sentence_start:clause_start]).strip("（(，,由"))[:40] or previous or b.body
+        if re.search(r"成立|建立|组建", text) and b.body and re.search(MAIN_BODY, text):
+            task = b.body  # "建立联席会议制度，由市能源局牵头"
         for unit in units:
             b.add("牵头单位", None, unit, offset + clause_start, offset + m.end(), subject=task)

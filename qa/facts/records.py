@@ -10,7 +10,7 @@ from ..lexicon import unit_names
 from ..text import nfkc
 
 KINDS = ("group", "appointment", "document")
-FACTS_VERSION = 3  # bump when extraction changes: the index's facts are then extracted again
+FACTS_VERSION = 6  # bump when extraction changes: the index's facts are then extracted again
 
 
 @dataclass(frozen=True)
