@@ -81,12 +81,13 @@ def evaluate(gold: list[dict], facts: list[Fact], documents: dict, sources: dict
     lines: dict[tuple[str, int, int], list[dict]] = defaultdict(list)
     for g in gold:
         text = sources[g["source"]]
-        at = text.find(g["evidence"])
+        g["_docs"] = docs_by_number.get((g["source"], normalize_doc_number(g["doc_number"]) or ""), [])
+        spans = [(documents[d].start, documents[d].end) for d in g["_docs"]] or [(0, len(text))]
+        at = next((i for a, b in spans if (i := text.find(g["evidence"], a, b)) >= 0), text.find(g["evidence"]))
         l0 = text.rfind("\n", 0, at) + 1
         l1 = text.find("\n", at)
         g["_line"] = (g["source"], l0, len(text) if l1 < 0 else l1)
         lines[g["_line"]].append(g)
-        g["_docs"] = docs_by_number.get((g["source"], normalize_doc_number(g["doc_number"]) or ""), [])
     for g in gold:
         s = stats[g["kind"]]
         s["gold"] += 1

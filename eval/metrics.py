@@ -70,13 +70,15 @@ def short_answer_correct(short: str, must_include: Iterable[str], question: str)
     asked = norm(question)
     needles = []
     for needle in (norm(s) for s in must_include):
-        kept = needle
+        keep = [True] * len(needle)
         for size in range(len(needle), 1, -1):  # remove the longest pieces the question repeats first
             for i in range(0, len(needle) - size + 1):
                 piece = needle[i:i + size]
-                if piece in asked and piece in kept and _CHINESE.fullmatch(piece):
-                    kept = kept.replace(piece, "", 1)
-        needles.append(kept or needle)
+                if all(keep[i:i + size]) and piece in asked and _CHINESE.fullmatch(piece):
+                    keep[i:i + size] = [False] * size
+        # what is left, as the runs the answer must hold ("应急" of 市应急管理局 repeated: 市, 管理局)
+        runs = re.findall(r"[^\x00]+", "".join(ch if k else "\x00" for ch, k in zip(needle, keep)))
+        needles += runs or [needle]
     return answer_correct(short, needles)
 
 

@@ -203,7 +203,12 @@ class Assistant:
         best_doc = self.data.documents[unfiltered.candidate.units[0].chunk.doc_id]
         if filters.accepts(best_doc):
             return reading
-        if reading.refusal or reading.candidate.score < unfiltered.candidate.score - 1.0:
+        if unfiltered.candidate.strategy == "facts":  # a record of the excluded document answers best
+            weaker = (reading.refusal is not None or reading.candidate.strategy != "facts"
+                      or reading.candidate.score < unfiltered.candidate.score - 0.1)
+        else:  # the reader's scores (logits)
+            weaker = reading.refusal is not None or reading.candidate.score < unfiltered.candidate.score - 1.0
+        if weaker:
             refusal = Refusal("filters", filters.describe(), (label(best_doc),))
             return replace(reading, candidate=replace(reading.candidate, units=(), refusal=refusal))
         return reading

@@ -57,3 +57,39 @@ def test_year_filter_that_hides_the_answer_says_so(real):
     assert answer.refused and answer.refusal_rule == "filters"
     assert "筛选条件（2020年）排除了更相关的文件" in answer.answer and "自建房" in answer.answer
     assert answer.notices and "自建房安全专项整治实施方案" in answer.suggestions[0]
+
+
+# --- the facts issue's examples: answered from records, the exact row or clause highlighted --------
+
+def _highlights(real: Assistant, citation) -> str:
+    doc = real.document(citation.doc_id)
+    assert f"start={citation.start}&end={citation.end}" in citation.url
+    return doc.text(citation.start, citation.end)
+
+
+def test_follow_up_deputy_is_read_from_the_same_body(real):
+    answer = real.ask("副组长呢？", context="自建房安全专项整治工作领导小组组长是谁")
+    assert answer.short_answer == "所有副市长"
+    assert _highlights(real, answer.citations[0]) == "所有副市长任副组长"
+
+
+def test_english_question_about_the_self_built_housing_group(real):
+    answer = real.ask("who leads the 自建房 inspection?")
+    assert answer.short_answer == "市长" and answer.answer.startswith("市长[1]")
+    assert _highlights(real, answer.citations[0]) == "市长任组长"
+
+
+def test_office_of_the_city_leading_group(real):
+    follow = real.ask("市领导小组办公室设在哪里", context="自建房安全专项整治工作领导小组组长是谁")
+    assert follow.short_answer == "市住建局"
+    assert _highlights(real, follow.citations[0]) == "办公室设在市住建局"
+    alone = real.ask("市领导小组办公室设在哪里")  # several bodies go by 市领导小组: each is listed
+    lines = alone.short_answer.splitlines()
+    assert len(lines) >= 2 and any("自建房" in line and "市住建局" in line for line in lines)
+    assert all(c.quote.startswith("办公室设在") for c in alone.citations)
+
+
+def test_missing_post_of_a_known_body_is_refused(real):
+    answer = real.ask("七普领导小组办公室的副主任是谁？")
+    assert answer.refused and answer.refusal_rule == "post_missing"
+    assert "第七次全国人口普查领导小组" in answer.answer and "办公室副主任" in answer.answer

@@ -169,3 +169,11 @@ def test_short_answer_figures_in_the_question_are_not_excused():
     q = "城镇污水处理提质增效三年行动方案（2019—2021年）是哪个文号印发的？"
     assert short_answer_correct("阳政办发〔2020〕3号《…》", ["阳政办发〔2020〕3号"], q)
     assert not short_answer_correct("阳政办发〔2019〕3号", ["阳政办发〔2020〕3号"], q)
+
+
+def test_short_answer_excuses_a_repeated_word_inside_the_needle():
+    from eval.metrics import short_answer_correct
+
+    question = "按2021年地震应急预案，市抗震救灾指挥部办公室设在哪个部门？"
+    assert short_answer_correct("市应急管理局", ["市应急管理局"], question)  # 应急 is in the question: 市 + 管理局 remain
+    assert not short_answer_correct("市统计局", ["市应急管理局"], question)

@@ -72,7 +72,8 @@ def _group(q: Analysis, roles: Sequence[str], base: FactBase, docs: Sequence[str
     role = roles[0]
     rank = {d: i for i, d in enumerate(docs)}
     facts = [f for d in docs for f in base.by_doc.get(d, []) if f.kind == "group" and f.role == role]
-    context = context if len(q.content) <= 3 else ""
+    if topic(q):
+        context = ""  # the question names its body itself; a follow-up ("副组长呢？") takes the previous one's
     pairs, literal = topic(q, context), topic(q, context, literal=True)
     if len(literal) < 2:
         literal = pairs  # an English question: its glossary terms say what it is about
@@ -94,8 +95,8 @@ def _group(q: Analysis, roles: Sequence[str], base: FactBase, docs: Sequence[str
             score = max(share(pairs, fact.subject), share(literal, fact.subject))
         else:
             score = max(share(pairs, name, title), share(literal, name, title))
-        if fact.subject in named:
-            score = max(score, 1.0)
+        if fact.subject in named:  # the short name the question uses ("市领导小组") is this body's
+            score = 1.0 if not pairs else min(1.0, score + 0.5)
         if q.years and _in_years(fact, q.years):
             score += 0.05
         bodies[key] = score - 0.01 * rank[fact.doc_id]  # the retriever's order breaks ties
@@ -136,8 +137,8 @@ def _absent(q: Analysis, role: str, base: FactBase, docs: Sequence[str], pairs: 
     if role not in PERSON_ROLES:
         return None
     scores: dict[tuple[str, str], float] = {}
-    for doc_id in docs[:3]:
-        for f in base.by_doc.get(doc_id, []):
+    for doc_id in base.by_doc:  # any document: the body must be certain, wherever it is
+        for f in base.by_doc[doc_id]:
             if f.kind == "group" and f.role in PERSON_ROLES and (doc_id, f.subject) not in scores:
                 name = f"{f.subject} {f.parent or ''} {f.detail or ''}"
                 scores[(doc_id, f.subject)] = max(share(pairs, name, titles.get(doc_id, "")),

@@ -14,7 +14,7 @@ from .records import Fact, canonical_unit, clean
 
 CJK = r"\u3400-\u9fff"
 MAIN_BODY = r"(?:领导小组|工作领导组|领导组|总指挥部|指挥部|委员会|联席会议|工作专班|专班|工作小组|督导组|督查组|工作组)"
-ROLES = ("常务副组长", "副组长", "组长", "常务副总指挥", "副总指挥", "总指挥", "常务副指挥长", "副指挥长", "指挥长",
+ROLES = ("常务副组长", "第一副组长", "副组长", "组长", "常务副总指挥", "副总指挥", "总指挥", "常务副指挥长", "副指挥长", "指挥长",
          "办公室副主任", "办公室主任", "常务副主任", "副主任", "主任", "副召集人", "召集人", "联络员", "成员单位",
          "成员", "组员")
 _TOP = r"(?:领导小组|领导组|指挥部|委员会|联席会议|专班)"
@@ -47,8 +47,11 @@ def lines(doc: Document) -> Iterator[tuple[int, str]]:
 def body_heading(text: str) -> str | None:
     """A heading line that names a body: "附件：阳泉市数字政府建设领导小组成员名单" -> its name."""
     name = clean(text)
-    if len(name) > 48 or "。" in name or re.search(r"[，；]", name) or _LABEL.search(text):
+    if len(name) > 48 or "。" in name or re.search(r"[，；\t|]", name + text) or _LABEL.search(text):
         return None
+    first = re.split(r"[ \u3000]+", text.strip())
+    if is_name(clean(first[0])) or (len(first) > 1 and is_name(clean(first[0] + first[1]))):
+        return None  # "赵建军 市发展和改革委员会": a member row, not a heading
     name = _HEAD_TAIL.sub("", _HEAD_NUM.sub("", name)).strip("：")
     name = re.sub(r"^关于(?:成立|调整)", "", name)
     if re.search(rf"{MAIN_BODY}$", name) and len(name) >= 4:
@@ -137,7 +140,12 @@ def prose_people(who: str) -> list[tuple[str | None, str | None]]:
     who = clean(who)
     items = re.split(r"、|和(?=[^、]{2,3}(?:同志|$|、))|和(?=市|县|区|阳泉)", who)
     if not all(_item(i) for i in items):
-        items = [who]  # "市工信局、市生态环境局主要负责人": one collective post
+        shared = re.match(rf"(.*?(?:局|委|办|科|中心|部|院|会|政府|站|队|所|室))([{CJK}]{{2,8}})$", items[-1])
+        if shared and _POST_TAIL.search(shared.group(2)) and all(re.search(r"(?:局|委|办|科|中心|部|院|会|政府|站|队|所|室)$", i)
+                                                              for i in items[:-1]):
+            items = [i + shared.group(2) for i in items[:-1]] + [items[-1]]  # "市工信局、市生态环境局主要负责人"
+        else:
+            items = [who]
     out = []
     for item in items:
         found = _item(item)
@@ -312,7 +320,7 @@ def _table_line(b: _Builder, text: str, offset: int, lead: int, end: int, role: 
     labels = list(_LABEL.finditer(text))
     if labels:
         for k, m in enumerate(labels):
-            role = clean(m.group("role"))
+            role = clean(m.group("role")).replace("第一副组长", "副组长")
             stop = labels[k + 1].start() if k + 1 < len(labels) else len(text)
             value = text[m.end():stop]
             _row(b, role, value, offset + m.start("role"), offset + m.end() + _used(value), previous)
@@ -338,7 +346,7 @@ def _used(value: str) -> int:
 
 
 def _continues(text: str) -> bool:
-    first = re.split(r"[\t| \u3000]+", text.strip())
+    first = [re.sub(r"[(（][^)）]*[)）]$", "", t) for t in re.split(r"[\t| \u3000]+", text.strip())]
     return bool(first) and (is_name(clean(first[0])) or (len(first) > 1 and is_name(clean(first[0] + first[1]))))
 
 
@@ -371,8 +379,11 @@ def _prose(b: _Builder, text: str, offset: int, previous: str = "") -> None:
     for m in _OFFICE.finditer(text):
         body = b.body
         owner = re.search(rf"([{CJK}]{{1,20}}?{MAIN_BODY}|市[{CJK}]{{1,4}})(?:下设)?办公室", text[:m.start() + 3])
-        if owner and clean(owner.group(1)) in b.aliases:
-            body = b.aliases[clean(owner.group(1))]
+        name = clean(owner.group(1)) if owner else ""
+        if name and name not in b.aliases and b.body and abbreviates(name, b.body) and not re.fullmatch(MAIN_BODY, name):
+            b.aliases[name] = b.body  # "市领导小组办公室设在…": the short name of the body
+        if name in b.aliases:
+            body = b.aliases[name]
         b.add("办公室", None, m.group(1), offset + m.start(), offset + m.end(), subject=body)
     for m in re.finditer(r"牵头", text):
         clause_start = max(text.rfind(c, 0, m.start()) for c in "（(，,。；;：:由") + 1

@@ -15,7 +15,7 @@ from .groups import ROLES
 from .records import Fact
 
 # words that name no particular body: a question "市领导小组组长是谁" says nothing of which one
-_GENERIC = re.compile(r"阳泉市?|全市|我市|市政府|市级|领导小组|领导组|工作专班|专班|指挥部|委员会|联席会议|工作小组|小组|"
+_GENERIC = re.compile(r"阳泉市?|全市|我市|市政府|市级|工作|领导小组|领导组|工作专班|专班|指挥部|委员会|联席会议|工作小组|小组|"
                       r"办公室|下设|设在|牵头|单位|部门|成员|组长|副组长|主任|指挥长|总指挥|召集人|联络员|负责人|"
                       r"那个|这个|哪个|哪里|哪儿|在哪|是谁|谁是|什么|多少|一下|请问|呢|吗|的|了|是|谁|由|和|与|"
                       r"任命|免去|免职|当上|担任|接任|被|为|哪年|哪月|时候|何时|年|月|日|\d+|"
@@ -26,13 +26,13 @@ _OFFICE = re.compile(r"办公室(?:设在|在哪|位于|设于|放在|挂靠)|�
                      re.I)
 _LEADS = re.compile(r"牵头|(?:which|what) (?:unit|department|bureau|agency) (?:leads|is leading|takes the lead)|lead (?:unit|department)",
                     re.I)
-_OFFICE_DIRECTOR = re.compile(r"办公室主任|office director|director of (?:the |its )?office|head of (?:the |its )?office|"
+_OFFICE_DIRECTOR = re.compile(r"办公室的?主任|office director|director of (?:the |its )?office|head of (?:the |its )?office|"
                               r"(?:runs|heads|leads|directs|in charge of) (?:the |its )?(?:[\w\u4e00-\u9fff]+ )*office", re.I)
-_OFFICE_DEPUTY = re.compile(r"办公室副主任|deputy (?:office )?directors? of (?:the |its )?office|(?:deputy office|office deputy) directors?",
+_OFFICE_DEPUTY = re.compile(r"办公室的?副主任|deputy (?:office )?directors? of (?:the |its )?office|(?:deputy office|office deputy) directors?",
                             re.I)
 _BODY_WORD = re.compile(r"领导小组|领导组|指挥部|委员会|联席会议|专班|leading group|headquarters|committee", re.I)
 _REMOVE = re.compile(r"免去|免职|被免|卸任|不再担任|removed|dismissed|relieved|replaced|stepped down", re.I)
-_APPOINT = re.compile(r"任命|当上|接任|出任|上任|担任|任职|聘任|被任|appointed|became|named|took over|new head|replaced", re.I)
+_APPOINT = re.compile(r"任命|当上|接任|出任|上任|担任|任职|聘任|被任|新提|提拔|新任|升任|appointed|became|named|took over|new head|replaced", re.I)
 _REPLACED = re.compile(r"接替|接任|replaced|succeeded|took over from|who replaced", re.I)
 _FIELDS = (
     ("废止", re.compile(r"废止|作废|废除|废掉|取代|旧文件|旧预案|repeal|supersed|abolish|old document|replaced? (?:the )?(?:old|earlier)", re.I)),
@@ -96,7 +96,8 @@ def share(pairs: Sequence[str], text: str, fallback: str = "", weight: float = 0
 def aliases_in(q: Analysis, facts: Iterable[Fact]) -> set[str]:
     """Bodies whose short name the question uses ("市防指", "市卫片办")."""
     flat = squash(q.text)
-    return {f.subject for f in facts if f.kind == "group" and f.detail and f.detail in flat}
+    return {f.subject for f in facts if f.kind == "group" and f.detail and f.detail in flat
+            and not re.fullmatch(r"(?:领导小组|领导组|指挥部|委员会|联席会议|专班|工作专班)", f.detail)}
 
 
 def asked_fields(q: Analysis) -> list[str]:
