@@ -36,7 +36,8 @@ from qa.reader.features import FEATURES
 from qa.reader.scorer import Scorer, train
 from qa.reader.refusal import support
 from qa.reader.verdict import SIGNALS, RefusalModel, fit
-from qa.reader.strategies import candidate_units
+from qa.facts.answer import structured_facts
+from qa.reader.strategies import STRATEGIES, candidate_units
 from qa.retrieve import merge_adjacent
 from qa.types import Hit
 
@@ -120,7 +121,7 @@ class Outcome:
 
 def outcomes(assistant: Assistant, weights: np.ndarray, examples: list[Example]) -> list[Outcome]:
     assistant.reader = Reader(assistant.data.lexical.idf(), Scorer(weights, {}), sorted(assistant.retriever.years),
-                              min_support=0.0, use_model=False)
+                              min_support=0.0, use_model=False, strategies=(structured_facts, *STRATEGIES))
     out = []
     for e in examples:
         text = e.question.question
@@ -131,7 +132,8 @@ def outcomes(assistant: Assistant, weights: np.ndarray, examples: list[Example])
         must = e.question.must_include
         out.append(Outcome(
             answerable=e.question.answerable,
-            other_rule=bool(reading.refusal and reading.refusal.rule in ("year", "specifics", "named", "no_evidence")),
+            other_rule=bool(reading.refusal and reading.refusal.rule in ("year", "specifics", "named", "no_evidence",
+                                                                       "post_missing")),
             support=support(q, evidence.hits, assistant.reader.tools.idf), routed=evidence.routed,
             best_score=reading.candidate.score if reading.candidate.strategy == "sentences" else None,
             focus=reading.candidate.focus,

@@ -49,7 +49,7 @@ class Assistant:
                     and self.retriever.dense is not None and data.units is not None)
             reader = Reader(data.lexical.idf(), scorer, years=sorted(self.retriever.years),
                             min_support=None if settings.refuse_support < 0 else settings.refuse_support,
-                            use_model=fits, strategies=(structured_facts, *STRATEGIES))
+                            use_model=fits, strategies=((structured_facts,) if settings.facts else ()) + STRATEGIES)
         self.reader = reader
         self.writer = Writer(settings)
         self.facts = FactBase(data.facts if data.facts is not None else extract_all(data.documents.values()))

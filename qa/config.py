@@ -43,6 +43,8 @@ class Settings:
     # -1: the threshold calibrated with the reader's weights (eval/train_reader.py, qa/reader/weights.json)
     refuse_support: float = -1.0
     max_question_chars: int = 1000
+    # answer from fact records first (qa/facts/: groups, appointments, document facts); off: reader only
+    facts: bool = True
     # "extractive" (always available), "llm" or "auto" (LLM when installed); `qa ask --mode` overrides
     answer_mode: str = "extractive"
     # LLM answers (qa/llm.py): backend "auto" (llama-cpp when installed, else none), "llama-cpp",

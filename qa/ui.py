@@ -6,13 +6,14 @@ from __future__ import annotations
 import html
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import quote as urlquote
 
 from .api import Assistant, answer_to_dict
 from .config import Settings, load_settings
 from .errors import IndexMissingError, InputError, QAError
+from .facts import Fact
 from .retrieve import Filters
 from .types import Answer, Document, Draft, Final
 
@@ -186,7 +187,12 @@ dt {{ color: #666; }} dd {{ margin: 0; }}
 .doc {{ white-space: pre-wrap; font-size: 1.05em; }}
 mark {{ background: #ffe58a; padding: .1em 0; box-shadow: 0 0 0 2px #ffe58a; }}
 a {{ color: #1a5fb4; }}
+details.records {{ margin: 0 0 1.5em; font-size: .92em; }}
+details.records table {{ border-collapse: collapse; width: 100%; }}
+details.records td {{ border-top: 1px solid #e4e4e0; padding: .15em .5em; vertical-align: top; }}
 """
+
+KIND_LABELS = {"group": "机构", "appointment": "任免", "document": "文件"}
 
 
 def _page(title: str, content: str) -> str:
@@ -200,8 +206,23 @@ def not_found_page(message: str) -> str:
     return _page("Not found", f"<h1>404</h1><p>{html.escape(message)}</p>")
 
 
-def document_page(doc: Document, span: tuple[int, int] | None) -> str:
-    """The whole document, escaped, with the cited span (source offsets) in <mark id="cited">."""
+def records_html(doc: Document, facts: Sequence[Fact]) -> str:
+    """The document's records (qa/facts/) as a folded table; each row links to its source span."""
+    shown = [f for f in facts if f.role not in ("文号", "成文日期", "成员单位")]
+    if not shown:
+        return ""
+    rows = "".join(
+        f"<tr><td>{KIND_LABELS[f.kind]}</td><td>{html.escape(f.parent + ' › ' if f.parent else '')}"
+        f"{html.escape(f.subject)}</td><td>{html.escape(f.role)}</td>"
+        f'<td><a href="/doc/{urlquote(doc.doc_id)}?start={f.start}&amp;end={f.end}">{html.escape(f.value)}</a></td></tr>'
+        for f in shown)
+    return (f'<details class="records"><summary>本文件的记录 / Records ({len(shown)})</summary>'
+            f"<table>{rows}</table></details>")
+
+
+def document_page(doc: Document, span: tuple[int, int] | None, facts: Sequence[Fact] = ()) -> str:
+    """The whole document, escaped, with the cited span (source offsets) in <mark id="cited">, and
+    its records (groups, appointments, document facts) above it."""
     rows = [("文号", doc.doc_number), ("发文机关", doc.issuer), ("日期", doc.date), ("期号", doc.issue.label),
             ("类别", doc.category), ("页码", doc.page and f"第{doc.page}页"), ("来源文件", doc.source)]
     meta = "".join(f"<dt>{k}</dt><dd>{html.escape(str(v))}</dd>" for k, v in rows if v)
@@ -216,7 +237,7 @@ def document_page(doc: Document, span: tuple[int, int] | None) -> str:
         script = ("<script>window.addEventListener('load', function () {"
                   "document.getElementById('cited').scrollIntoView({block: 'center'});});</script>")
     header = f"<header><h1>{html.escape(doc.title)}</h1><dl>{meta}</dl></header>"
-    return _page(doc.title, f'{header}<div class="doc">{text}</div>{script}')
+    return _page(doc.title, f'{header}{records_html(doc, facts)}<div class="doc">{text}</div>{script}')
 
 
 # --- The app ------------------------------------------------------------------------------------------
@@ -306,7 +327,7 @@ def build_app(assistant: Assistant | Callable[[], Assistant] | None = None,
                 return HTMLResponse(not_found_page(f"No span {start}-{end} in document {doc_id!r} "
                                                    f"(it spans {doc.start}-{doc.end})."), status_code=404)
             span = (start, end)
-        return HTMLResponse(document_page(doc, span))
+        return HTMLResponse(document_page(doc, span, loaded.facts.by_doc.get(doc_id, [])))
 
     return gr.mount_gradio_app(app, build_blocks(backend, settings), path="/", server_name=settings.host,
                                server_port=settings.port, css=CHAT_CSS, ssr_mode=False,

@@ -260,3 +260,20 @@ def test_qa_facts_cli(assistant, settings, monkeypatch):
     assert text.exit_code == 0 and "组长：韩加政（市政府副市长）" in text.stdout
     bad = CliRunner().invoke(main, ["facts", "--kind", "people"])
     assert bad.exit_code == 2 and "people" in bad.output
+
+
+def test_facts_are_stored_with_the_index_and_rebuilt_for_older_ones(settings, fake_embedder):
+    from qa.facts import FACTS_VERSION
+    from qa.index import load_index, read_manifest
+    from qa.ingest import ingest
+
+    ingest(settings, embedder=fake_embedder, progress=False)
+    manifest = read_manifest(settings.index_dir)
+    assert manifest["facts"] == FACTS_VERSION and manifest["n_facts"] > 0
+    stored = load_index(settings).facts
+    assert len(stored) == manifest["n_facts"]
+    (settings.index_dir / manifest["data"] / "facts.json").unlink()  # an index written before facts
+    assert load_index(settings).facts == stored  # extracted again from the documents when loaded
+    before = fake_embedder.embedded
+    again = ingest(settings, embedder=fake_embedder, progress=False)
+    assert not again.written and fake_embedder.embedded == before  # nothing re-embedded

@@ -39,6 +39,17 @@ def test_doc_page_without_chunk_has_no_highlight(client, assistant):
     assert html.unescape(re.search(r'<div class="doc">(.*?)</div>', page.text, re.DOTALL).group(1)) == doc.body
 
 
+def test_doc_page_lists_the_document_records_linked_to_their_rows(client, assistant):
+    citation = assistant.ask(QUESTION).citations[0]
+    page = client.get(f"/doc/{citation.doc_id}")
+    assert "本文件的记录 / Records" in page.text
+    links = re.findall(r'<a href="(/doc/[^"]+\?start=\d+&amp;end=\d+)">([^<]+)</a>', page.text)
+    target = next(href for href, text in links if html.unescape(text) == "韩加政（市政府副市长）")
+    row = client.get(html.unescape(target))
+    (marked,) = MARK.findall(row.text)
+    assert html.unescape(marked).startswith("组 长：") and "韩加政" in html.unescape(marked)
+
+
 def test_doc_page_404s(client, assistant):
     first, second = assistant.documents()[:2]
     assert client.get("/doc/no-such-doc").status_code == 404

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 
 from ..glossary import expand
 from ..lexicon import question_lexicon, unit_aliases
+from ..reader.people import _POST_END
 from ..reader.question import Analysis
 from ..text import CJK_RE, squash
 from .groups import ROLES
@@ -32,7 +33,7 @@ _OFFICE_DEPUTY = re.compile(r"办公室的?副主任|deputy (?:office )?director
                             re.I)
 _BODY_WORD = re.compile(r"领导小组|领导组|指挥部|委员会|联席会议|专班|leading group|headquarters|committee", re.I)
 _REMOVE = re.compile(r"免去|免职|被免|卸任|不再担任|removed|dismissed|relieved|replaced|stepped down", re.I)
-_APPOINT = re.compile(r"任命|当上|接任|出任|上任|担任|任职|聘任|被任|新提|提拔|新任|升任|appointed|became|named|took over|new head|replaced", re.I)
+_APPOINT = re.compile(r"任命|当上|接任|出任|上任|担任|任职|聘任|被任|新提|提拔|新任|升任|换了|换成|appointed|became|named|took over|new head|replaced", re.I)
 _REPLACED = re.compile(r"接替|接任|replaced|succeeded|took over from|who replaced", re.I)
 _FIELDS = (
     ("废止", re.compile(r"废止|作废|废除|废掉|取代|旧文件|旧预案|repeal|supersed|abolish|old document|replaced? (?:the )?(?:old|earlier)", re.I)),
@@ -134,11 +135,21 @@ def post_core(post: str) -> str:
 
 
 def post_match(post: str, question: str) -> float:
-    """Share of the post's character pairs in the question; 1.0 when the question names it whole."""
+    """1.0 when the question names the post: whole ("民政局局长"), or its unit (by any of its names:
+    一中 = 第一中学校) and its title (校长, not 副校长); else the share of the post's character pairs
+    in the question."""
     core = post_core(post)
     flat = squash(question)
     flat = f"{flat} {' '.join(unit_aliases(flat))}"
     if core and core in flat:
         return 1.0
+    title = re.search(rf"(?:{_POST_END})$", core)
+    if title:
+        unit = core[:title.start()]
+        unit_core = re.sub(r"(?<=中学)校$|(?<=小学)校$", "", unit)
+        said = title.group(0) in flat and (unit in flat or (len(unit_core) >= 3 and unit_core in flat))
+        deputy = not title.group(0).startswith("副") and re.search(rf"副{re.escape(title.group(0))}", flat)
+        if said and not deputy:
+            return 1.0
     pairs = [a + b for a, b in zip(core, core[1:])]
     return sum(p in flat for p in pairs) / len(pairs) if pairs else 0.0
