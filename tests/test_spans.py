@@ -394,3 +394,17 @@ def test_dev_set_share(capsys):
 def test_table_row_whose_label_cell_has_no_colon():
     assert answer_span("副组长是谁？", "who", "| 副组长 | 李四 | 市发展改革委主任 |", ("副组长",)) == "李四（市发展改革委主任）"
     assert answer_span("组长是谁？", "who", "| 副组长 | 李四 | 市发展改革委主任 |", ("组长",)) is None
+
+
+def test_frequency_keeps_its_period():
+    assert answer_span("工作例会多久开一次？", "number", "工作例会原则上每周召开1次,并按阶段整理工作简报") == "每周召开1次"
+    assert answer_span("how often must the bureau report?", "number", "市气象局每日至少2次报告雨情现状和天气预报") == "每日至少2次"
+
+
+def test_how_quickly_and_how_often_questions_are_typed():
+    from qa.reader.question import analyse
+
+    assert analyse("how quickly must the heating company respond?").qtype == "when"
+    assert analyse("承储企业接到通知后要多快送到？").qtype == "when"
+    q = analyse("DIP试点的工作例会多久开一次？")
+    assert "number" in q.qtypes and any(m.search("每周1次") for m in q.measures)

@@ -221,6 +221,9 @@ def _number_phrase(norm: Norm, a: int, b: int, ratio: bool) -> tuple[int, int]:
         a -= len(r.group()) if r and not ratio else 0
     elif not ratio:
         a = _subject(s, a)
+    every = re.search(rf"每[{CJK}]{{1,2}}?(?:[{CJK}]{{0,4}}?)$", s[max(0, a - 8):a])
+    if every and s[b - 1:b] == "次":  # a frequency: "每周召开1次", not "1次"
+        a -= len(every.group())
     m = _AFTER_RE.search(s[b:])
     if m:
         b += len(m.group())
