@@ -37,6 +37,8 @@ class Settings:
     rrf_k: int = 60
     dense_weight: float = 1.0
     bm25_weight: float = 1.0
+    # sentence-level dense search (the index's unit vectors, QA_UNIT_VECTORS); 0: off
+    units_weight: float = 1.0
     k: int = 5  # citations per answer
     # answers
     # refuse when the evidence covers less of the question's Chinese vocabulary than this (0..1);

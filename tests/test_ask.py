@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -25,6 +26,21 @@ def test_top_rows_respects_mask_and_positivity():
     scores = np.array([0.1, 0.9, 0.0, 0.5])
     assert top_rows(scores, None, 2) == [1, 3]
     assert top_rows(scores, np.array([True, False, True, True]), 5, positive=True) == [3, 0]
+
+
+def test_unit_searcher_ranks_chunks_by_their_best_sentence(assistant):
+    from qa.retrieve import UnitSearcher
+
+    searchers = {s.name: s for s, _ in assistant.retriever.searchers}
+    assert set(searchers) == {"dense", "bm25", "units"}  # on by default with the index's sentence vectors
+    units = searchers["units"]
+    assert isinstance(units, UnitSearcher)
+    sentence = "康健光为阳泉市审计局副局长。"
+    ranking = units.search(sentence, None, 3)
+    assert sentence.rstrip("。") in assistant.data.chunks[ranking.rows[0]].text
+    assert list(ranking.scores.values()) == sorted(ranking.scores.values(), reverse=True)
+    mask = np.array([c.doc_id != assistant.data.chunks[ranking.rows[0]].doc_id for c in assistant.data.chunks])
+    assert ranking.rows[0] not in units.search(sentence, mask, 3).rows  # filters apply
 
 
 def test_diversify_caps_chunks_per_document():

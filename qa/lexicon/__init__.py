@@ -76,3 +76,58 @@ def unit_aliases(text: str) -> list[str]:
 def places() -> tuple[tuple[str, ...], ...]:
     """Places under Yangquan, each with the spellings that name it (qa/lexicon/places.yaml)."""
     return tuple(tuple(p) for p in load("places")["places"])
+
+
+BILINGUAL_SECTIONS = ("units", "posts", "doc_types", "terms")
+
+
+def _check_bilingual(raw: object) -> dict[str, dict[str, tuple[str, ...]]]:
+    """Validate parsed bilingual.yaml: {section: {chinese: [english, ...]}} -> the same with tuples.
+
+    Raises ValueError naming the section and key of the first malformed entry: a missing or
+    unknown section, a key that is not a non-empty string without whitespace, a value that is not
+    a non-empty list of non-empty strings, or a key that occurs in more than one section.
+    """
+    if not isinstance(raw, dict):
+        raise ValueError(f"bilingual.yaml: expected a mapping of sections, got {type(raw).__name__}")
+    unknown = [str(s) for s in raw if s not in BILINGUAL_SECTIONS]
+    if unknown:
+        raise ValueError(
+            f"bilingual.yaml: unknown section(s) {', '.join(unknown)}; use {', '.join(BILINGUAL_SECTIONS)}"
+        )
+    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    owner: dict[str, str] = {}  # key -> the section it was first seen in
+    for section in BILINGUAL_SECTIONS:
+        if section not in raw:
+            raise ValueError(f"bilingual.yaml: missing section {section!r}")
+        entries = raw[section]
+        if not isinstance(entries, dict) or not entries:
+            raise ValueError(f"bilingual.yaml: section {section!r} must be a non-empty mapping")
+        checked: dict[str, tuple[str, ...]] = {}
+        for key, names in entries.items():
+            where = f"bilingual.yaml: {section}: key {key!r}"
+            if not isinstance(key, str):
+                raise ValueError(f"{where} is a {type(key).__name__}, not a string (quote it)")
+            if not key or any(ch.isspace() for ch in key):
+                raise ValueError(f"{where} must be non-empty and contain no whitespace")
+            if key in owner:
+                raise ValueError(f"{where} is duplicated: it is also in section {owner[key]!r}")
+            if not isinstance(names, (list, tuple)):
+                raise ValueError(f"{where} must map to a list of English names, got {type(names).__name__}")
+            if not names:
+                raise ValueError(f"{where} has an empty list of English names")
+            for name in names:
+                if not isinstance(name, str):
+                    raise ValueError(f"{where} has a non-string name {name!r} ({type(name).__name__})")
+                if not name.strip():
+                    raise ValueError(f"{where} has an empty English name")
+            owner[key] = section
+            checked[key] = tuple(name.strip() for name in names)
+        out[section] = checked
+    return out
+
+
+@cache
+def bilingual() -> dict[str, dict[str, tuple[str, ...]]]:
+    """Chinese term -> English names, by section (units, posts, doc_types, terms) (qa/lexicon/bilingual.yaml)."""
+    return _check_bilingual(load("bilingual"))
