@@ -82,6 +82,21 @@ def short_answer_correct(short: str, must_include: Iterable[str], question: str)
     return answer_correct(short, needles)
 
 
+_NAME_OR_NUMBER = re.compile(r"(?:[\u4e00-\u9fff]{2,3}(?:[、，,][\u4e00-\u9fff]{2,3})*|[^\u4e00-\u9fff]*|"
+                             r"[\u4e00-\u9fff]{2,8}〔\d{4}〕\d+号)")
+
+
+def short_in_english(short: str | None) -> bool:
+    """A short answer fit for an English question: English words (the Chinese original may follow in
+    brackets), or something with no English form — figures, a ratio, a 文号, a person's name."""
+    if not short:
+        return False
+    if re.search(r"[A-Za-z]{2,}", short) or re.search(r"〔\d{4}〕\d+号", short):
+        return True
+    lines = [re.sub(r"[（(][^)）]*[)）]", "", squash(line)) for line in short.splitlines() if line.strip()]
+    return all(_NAME_OR_NUMBER.fullmatch(line) for line in lines)
+
+
 def citation_precision(citations: Sequence[Citation], must_include: Iterable[str],
                        evidence: str) -> float | None:
     """Share of citations whose quote holds any must_include string or the evidence. None if no citations."""
@@ -153,6 +168,7 @@ class Record:
     error: str | None = None
     short_correct: bool | None = None  # the short answer alone holds every must_include (None: unanswerable)
     short_present: bool = False
+    short_english: bool | None = None  # English question answered: its short answer is in English (None otherwise)
 
     @property
     def failed(self) -> bool:
@@ -160,7 +176,8 @@ class Record:
 
 
 METRICS = ("hit@1", "hit@3", "hit@5", "hit@10", "mrr@10", "doc_hit@5", "answer_accuracy", "short_answer_acc",
-           "citation_precision", "refusal_accuracy", "false_refusal_rate", "language_match", "llm_fallback_rate",
+           "citation_precision", "refusal_accuracy", "false_refusal_rate", "language_match", "short_english",
+           "llm_fallback_rate",
            "median_ttft_ms", "median_ms", "p95_ms")
 
 
@@ -181,6 +198,7 @@ def aggregate(records: Sequence[Record]) -> dict[str, float | int | None]:
     out["false_refusal_rate"] = false_refusal_rate([r.refused for r in records],
                                                    [r.answerable for r in records])
     out["language_match"] = share(r.language_ok for r in records if r.language_ok is not None)
+    out["short_english"] = share(r.short_english for r in records if r.short_english is not None)
     tried = [r for r in records if r.mode == "llm" or r.fallback]
     out["llm_fallback_rate"] = share(r.fallback for r in tried) if tried else None
     ttft = [r.ttft_ms for r in records if r.ttft_ms is not None]

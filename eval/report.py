@@ -8,7 +8,7 @@ from pathlib import Path
 COLUMNS = (("hit@1", "hit@1"), ("hit@3", "hit@3"), ("hit@5", "hit@5"), ("hit@10", "hit@10"),
            ("mrr@10", "MRR@10"), ("doc_hit@5", "doc-hit@5"), ("answer_accuracy", "answer acc"), ("short_answer_acc", "short acc"),
            ("citation_precision", "cite prec"), ("refusal_accuracy", "refusal acc"),
-           ("false_refusal_rate", "false refusal"), ("language_match", "same lang"),
+           ("false_refusal_rate", "false refusal"), ("language_match", "same lang"), ("short_english", "short en"),
            ("llm_fallback_rate", "LLM fallback"), ("median_ttft_ms", "TTFT ms"), ("median_ms", "median ms"),
            ("p95_ms", "p95 ms"))
 ANSWER_CHARS = 150

@@ -31,7 +31,8 @@ from qa.text import normalize_doc_number
 from qa.types import Answer, Draft, Final
 
 from .dataset import DEFAULT_QUESTIONS, TYPES, Question, load_questions
-from .metrics import Record, answer_correct, short_answer_correct, citation_precision, evidence_rank, norm, summarize
+from .metrics import (Record, answer_correct, citation_precision, evidence_rank, norm, short_answer_correct,
+                      short_in_english, summarize)
 from .report import write_report
 
 CONFIGS = ("hybrid", "bm25-only", "dense-only", "textbook")
@@ -113,6 +114,7 @@ def evaluate(assistant: Assistant, question: Question, ask: Callable[[Assistant,
         citation_precision=precision, ms=ms, retrieve_ms=answer.timings_ms.get("retrieve", 0.0),
         answer=answer.answer, mode=answer.mode, fallback=bool(answer.fallback), ttft_ms=ttft,
         language_ok=None if answer.refused else is_english(answer.answer) == (question.lang == "en"),
+        short_english=short_in_english(answer.short_answer) if question.lang == "en" and not answer.refused else None,
         top_chunks=tuple(h.chunk.chunk_id for h in hits))
 
 

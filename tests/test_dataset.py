@@ -90,7 +90,7 @@ def test_real_dev_set_counts(dev_set: list[Question]) -> None:
     unanswerable = [q for q in dev_set if q.type == "unanswerable"]
     assert len(unanswerable) >= 10
     zh_share = sum(q.lang == "zh" for q in dev_set) / len(dev_set)
-    assert 0.6 <= zh_share <= 0.8
+    assert 0.5 <= zh_share <= 0.8  # English grew with the English issue (q270-q308)
     assert {q.type for q in dev_set} == set(TYPES)
 
 

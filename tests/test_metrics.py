@@ -177,3 +177,11 @@ def test_short_answer_excuses_a_repeated_word_inside_the_needle():
     question = "按2021年地震应急预案，市抗震救灾指挥部办公室设在哪个部门？"
     assert short_answer_correct("市应急管理局", ["市应急管理局"], question)  # 应急 is in the question: 市 + 管理局 remain
     assert not short_answer_correct("市统计局", ["市应急管理局"], question)
+
+
+def test_short_answer_in_english():
+    from eval.metrics import short_in_english
+
+    assert short_in_english("the Mayor (市长)") and short_in_english("0.35 yuan/kWh (0.35元/千瓦时)")
+    assert short_in_english("阳政办发〔2022〕57号") and short_in_english("黄海涛、王存才") and short_in_english("5:2:3")
+    assert not short_in_english("市住建局分管副局长") and not short_in_english(None)

@@ -239,3 +239,19 @@ def test_refusal_model_learns_and_refuses_a_stale_file():
     assert RefusalModel.from_dict(model.to_dict()).threshold == 0.5 and RefusalModel.from_dict(None) is None
     with pytest.raises(ValueError, match="retrain"):
         RefusalModel.from_dict(model.to_dict() | {"signals": ["support"]})
+
+
+def test_english_short_answers_render_exactly_with_the_original():
+    from qa.reader.english import render
+
+    assert render("市长") == "the Mayor (市长)"
+    assert render("2022年6月-9月中旬") == "June to mid-September 2022 (2022年6月-9月中旬)"
+    assert render("0.35元/千瓦时") == "0.35 yuan/kWh (0.35元/千瓦时)"
+    assert render("600万元") == "6 million yuan (600万元)"
+    assert render("每周召开1次") == "once a week (每周召开1次)"
+    assert render("3个月内") == "within 3 months (3个月内)"
+    assert render("自印发之日起") == "from the date of issue (自印发之日起)"
+    assert render("市卫健委副主任") == "the Deputy Director of the Municipal Health Commission (市卫健委副主任)"
+    assert render("组长：刘文华；办公室主任：石峥") == "Head: 刘文华; Office Director: 石峥 (组长：刘文华；办公室主任：石峥)"
+    assert render("阳政办发〔2022〕57号") is None and render("王耀东") is None  # the same in English
+    assert render("整治工作的具体要求") is None  # nothing exact to say: the Chinese is kept

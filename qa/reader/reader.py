@@ -11,6 +11,7 @@ from ..contract import clean_question
 from ..lexical import IdfTable
 from ..types import Answer, Chunk, Citation, Hit
 from .compose import ENGLISH_LEAD, Citer, compose
+from .english import render
 from .question import Analysis, analyse
 from .refusal import Refusal
 from .scorer import Scorer
@@ -27,6 +28,7 @@ class Reading:
     candidate: Candidate
     text: str = ""
     citations: tuple[Citation, ...] = ()
+    short: str | None = None  # the short answer as shown: in English for an English question, when exact
 
     @property
     def refusal(self) -> Refusal | None:
@@ -34,7 +36,7 @@ class Reading:
 
     @property
     def short_answer(self) -> str | None:
-        return self.candidate.short_answer
+        return self.short if self.short is not None else self.candidate.short_answer
 
 
 class Reader:
@@ -65,8 +67,11 @@ class Reader:
                 continue
             if candidate.refusal:
                 return Reading(q, candidate)
-            text, citations = compose(candidate.units, cite, candidate.short_answer, q.english, english_lead)
-            return Reading(q, candidate, text, tuple(citations))
+            short = candidate.short_answer
+            if q.english and short:  # "the Mayor (市长)", "June to mid-September 2022 (2022年6月-9月中旬)"
+                short = render(short) or short
+            text, citations = compose(candidate.units, cite, short, q.english, english_lead)
+            return Reading(q, candidate, text, tuple(citations), short)
         raise RuntimeError("the last strategy must always answer or refuse")
 
     def read(self, question: str, passages: Sequence[str]) -> Answer:
