@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from ..glossary import expand
 from ..reader.question import Analysis
 from ..reader.units import Unit
 from ..text import squash
@@ -75,8 +76,8 @@ def _group(q: Analysis, roles: Sequence[str], base: FactBase, docs: Sequence[str
     if topic(q):
         context = ""  # the question names its body itself; a follow-up ("副组长呢？") takes the previous one's
     pairs, literal = topic(q, context), topic(q, context, literal=True)
-    if len(literal) < 2:
-        literal = pairs  # an English question: its glossary terms say what it is about
+    if not literal or (len(literal) < 2 and not q.english):
+        literal = pairs  # no Chinese words of its own: its glossary terms say what it is about
     named = aliases_in(q, base.facts)
     if named and not pairs:  # "市领导小组办公室设在哪里": every body of that short name
         facts = [f for f in base.facts if f.kind == "group" and f.role == role and f.subject in named]
@@ -239,7 +240,8 @@ def _document(q: Analysis, base: FactBase, docs: Sequence[str], titles: dict[str
     if fields[0] == "废止":
         return _repeal(q, base, docs, titles, pairs)
     if fields[0] == "阶段":
-        stages = [(share(_pairs_of(f.subject), q.text), f) for d in docs[:3] for f in base.by_doc.get(d, [])
+        said = f"{q.text} {expand(q.text)}" if q.english else q.text
+        stages = [(share(_pairs_of(f.subject), said), f) for d in docs[:3] for f in base.by_doc.get(d, [])
                   if f.role == "阶段"]
         stages = [(s, f) for s, f in stages if s >= 0.75]
         if not stages:
@@ -253,6 +255,8 @@ def _document(q: Analysis, base: FactBase, docs: Sequence[str], titles: dict[str
     chosen = []
     for name in fields:
         found = [f for f in base.by_doc.get(doc_id, []) if f.role == name]
+        if len({f.value for f in found}) > 1:  # the document's own ("本办法…有效期5年") over others'
+            found = [f for f in found if f.detail == "本文件"] or found
         if len({f.value for f in found}) != 1:
             return None  # not stated, or stated twice differently: the reader decides
         chosen.append(found[0])

@@ -30,6 +30,14 @@ def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
     return a, min(b + 1, len(text))
 
 
+_OWN = re.compile(r"^(?:第[一二三四五六七八九十百]+条)?\s*本\s*(?:办法|方案|细则|意见|文件|规定|预案|通知|计划|措施|决定|规划|制度|标准)")
+
+
+def _own(sentence: str) -> str | None:
+    """"本办法自…起施行，有效期5年": the document's own date or validity (not an enterprise's, a licence's)."""
+    return "本文件" if _OWN.search(clean(sentence)) else None
+
+
 def extract_document_facts(doc: Document) -> list[Fact]:
     facts: list[Fact] = []
     title = doc.title
@@ -55,10 +63,10 @@ def extract_document_facts(doc: Document) -> list[Fact]:
             add("成文日期", f"{y}年{m}月{d}日", base + last.start(), base + last.end(), detail=doc.issuer)
     for m in _EFFECTIVE.finditer(body):
         a, b = _sentence(body, m.start(), m.end())
-        add("施行", clean(m.group(1) + (m.group(2) or "")), base + a, base + b)
+        add("施行", clean(m.group(1) + (m.group(2) or "")), base + a, base + b, detail=_own(body[a:b]))
     for m in _VALIDITY.finditer(body):
         a, b = _sentence(body, m.start(), m.end())
-        add("有效期", clean(m.group(1)), base + a, base + b)
+        add("有效期", clean(m.group(1)), base + a, base + b, detail=_own(body[a:b]))
     for m in _REPEAL.finditer(body):
         sentence = m.group(0)
         a = m.start() + len(sentence) - len(sentence.lstrip())

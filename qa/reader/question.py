@@ -16,6 +16,7 @@ _CN_NUM = "一二三四五六七八九十"
 _CRITICAL = re.compile(rf"\d{{2,}}(?:\.\d+)?(?:亿元|万元|亿|万|元|%)?|第[{_CN_NUM}\d]+(?:次|届|批|季度|中学|人民医院|小学)")
 _ORDINAL_EN = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\b|\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b",
                          re.I)
+_FIVE_YEAR = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\s+five[- ]year", re.I)
 _ORDINAL_WORDS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
 _MONTH = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年|年度)?(?!\d)")
@@ -73,11 +74,17 @@ def asked_slots(question: str) -> tuple[str, ...]:
 def critical_terms(question: str) -> tuple[str, ...]:
     """Specifics a question is about (years, figures, ordinals such as 第四次/第五中学/第一季度) that
     the evidence must contain; when it lacks one, the gazettes answer another question."""
-    found = _CRITICAL.findall(squash(f"{question} {expand(question)}"))
+    text = nfkc(f"{question} {expand(question)}")
+    text = re.sub(r"(?<=[\u4e00-\u9fff])\s+|\s+(?=[\u4e00-\u9fff])", "", text)  # OCR-style spaces in Chinese
+    found = _CRITICAL.findall(re.sub(r"\s+", "|", text))  # "Q3 2022" is not 32022
     if is_english(question):  # "8th census" must find 第八, not the 第七 census
+        plans = {int(d) for d in _FIVE_YEAR.findall(question)}
+        found = [t for t in found if t not in {str(n) for n in plans}]
+        for n in plans:
+            found.append(chinese_number(n) + "五")  # "14th Five-Year Plan" is written 十四五
         for digits, word in _ORDINAL_EN.findall(question):
             n = int(digits) if digits else _ORDINAL_WORDS.index(word.lower()) + 1
-            if 1 <= n <= 19:
+            if 1 <= n <= 19 and n not in plans:
                 found.append("第" + chinese_number(n))
     return tuple(dict.fromkeys(found))
 
