@@ -24,7 +24,7 @@ FEATURES = ("q_overlap", "bigram", "passage_overlap", "section_overlap", "type_p
 # every feature again, times "the question asks for a fact (who/dept/when/number)": the weights can
 # differ between fact questions and list/procedure/document questions
 BASE = FEATURES
-FEATURES = BASE + tuple(f"{name}*fact" for name in BASE)
+FEATURES = BASE + tuple(f"{name}*fact" for name in BASE) + tuple(f"{name}*en" for name in BASE)
 FACT_TYPES = ("who", "dept", "when", "number")
 # columns rescaled within one question's candidates (see `relative`)
 _DENSE = (BASE.index("dense"), BASE.index("unit_dense"))
@@ -118,10 +118,12 @@ def unit_features(q: Analysis, unit: Unit, ctx: Context, passage_rel: float, den
     return np.array([values[name] for name in BASE], dtype=np.float64)
 
 
-def with_interactions(matrix: np.ndarray, qtype: str) -> np.ndarray:
+def with_interactions(matrix: np.ndarray, qtype: str, english: bool = False) -> np.ndarray:
     """BASE columns -> FEATURES columns: the base block, then the same block when the question asks
-    for a fact and zeros otherwise."""
-    return np.hstack([matrix, matrix if qtype in FACT_TYPES else np.zeros_like(matrix)])
+    for a fact (zeros otherwise), then again when the question is in English (its words overlap
+    the Chinese text little; the sentence vectors carry more)."""
+    zeros = np.zeros_like(matrix)
+    return np.hstack([matrix, matrix if qtype in FACT_TYPES else zeros, matrix if english else zeros])
 
 
 def relative(matrix: np.ndarray) -> np.ndarray:

@@ -93,7 +93,7 @@ def candidate_units(q: Analysis, ev: Evidence, tools: Tools) -> tuple[list[Unit]
             for u, (rel, dense, lead, ranks, first), sim in zip(units, passage, sims)]
     if not rows:
         return units, np.zeros((0, len(FEATURES)))
-    return units, with_interactions(relative(np.vstack(rows)), q.qtype)
+    return units, with_interactions(relative(np.vstack(rows)), q.qtype, q.english)
 
 
 def scored_units(q: Analysis, ev: Evidence, tools: Tools) -> list[tuple[float, Unit]]:
