@@ -6,6 +6,7 @@ bodies match equally, the answer lists each with its document and year."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -19,7 +20,8 @@ from .link import (aliases_in, asked_fields, asked_roles, asks_appointment, asks
                    asks_successor, post_core, post_match, share, short_years, topic)
 from .records import Fact
 
-MIN_TOPIC = 0.5  # share of the question's topic pairs a body's name (or its document's title) must hold
+MIN_TOPIC = 0.5
+_WHO_LEADS = re.compile(r"\bleads?\b|\bin charge\b|\bruns?\b|谁负责|谁牵头|由谁负责", re.I)  # share of the question's topic pairs a body's name (or its document's title) must hold
 
 
 @dataclass(frozen=True)
@@ -114,12 +116,20 @@ def _group(q: Analysis, roles: Sequence[str], base: FactBase, docs: Sequence[str
     chosen = [f for f in facts if f.doc_id == doc_id and f.subject in subjects]
     parts = [(role, chosen)]
     others = [r for r in roles[1:]] + (["办公室主任"] if role == "办公室" and "办公室主任" not in roles else [])
+    broad = role == "组长" and len(roles) == 1 and bool(_WHO_LEADS.search(q.text))
+    if broad:  # "who leads the 自建房 inspection?": the head, where the office sits, the working team
+        others.append("办公室")
     for other in others:  # the other posts asked, of the same body
         more = [f for f in base.by_doc.get(doc_id, []) if f.kind == "group" and f.role == other and f.subject in subjects]
         if more:
             parts.append((other, more))
         elif other in roles:
             return None
+    if broad:
+        team = [f for f in base.by_doc.get(doc_id, []) if f.kind == "group" and f.subject.endswith("专班")
+                and f.role in ("组长", "主任")]
+        if team:
+            parts.append(("工作专班" + team[0].role, team[:1]))
     if len(parts) == 1:
         short = _values(chosen, chosen)
     else:

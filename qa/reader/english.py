@@ -221,7 +221,7 @@ def _names() -> dict[str, str]:
     return out
 
 
-ROLE_LABELS = {"办公室": "Office", "牵头单位": "Lead unit", "成员单位": "Member unit", "施行": "In force",
+ROLE_LABELS = {"办公室": "Office", "工作专班主任": "Working team head", "工作专班组长": "Working team head", "牵头单位": "Lead unit", "成员单位": "Member unit", "施行": "In force",
                "有效期": "Valid for", "废止": "Repeals", "阶段": "Stage", "期限": "Deadline"}
 
 
@@ -246,6 +246,8 @@ def _unit_post(text: str) -> str | None:
         unit, post = text[:cut], text[cut:]
         if unit in units and post in names and post not in units:
             return f"{names[post]} of {names[unit]}"
+        if unit in units and post.startswith("分管") and post[2:] in names:  # "市住建局分管副局长"
+            return f"{names[post[2:]]} in charge at {names[unit]}"
     return None
 
 
