@@ -255,3 +255,11 @@ def test_english_short_answers_render_exactly_with_the_original():
     assert render("组长：刘文华；办公室主任：石峥") == "Head: 刘文华; Office Director: 石峥 (组长：刘文华；办公室主任：石峥)"
     assert render("阳政办发〔2022〕57号") is None and render("王耀东") is None  # the same in English
     assert render("整治工作的具体要求") is None  # nothing exact to say: the Chinese is kept
+
+
+def test_a_sum_of_money_asked_needs_yuan_but_a_rate_does_not():
+    from qa.reader.question import analyse
+
+    money = analyse("How much is the one-off reward per drug variety?").measures
+    assert money and all(m.search("奖励50万元") for m in money) and not any(m.search("70%") for m in money)
+    assert not any(m.pattern == "元" for m in analyse("补贴比例是多少").measures)
