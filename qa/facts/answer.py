@@ -52,8 +52,9 @@ def answer_from_facts(q: Analysis, base: FactBase, docs: Sequence[str], context:
         found = _document(q, base, docs, titles, routed, passages or {})
     if found is None:
         return None
-    if q.years and not any(_in_years(f, q.years) for f in found.facts):
-        return None  # the question asks about another year: the refusal rules decide
+    if q.years and not any(_in_years(f, q.years) or any(str(y) in titles.get(f.doc_id, "") for y in q.years)
+                           for f in found.facts):
+        return None  # the question asks about another year (not even its plan's period): the refusal rules decide
     said = squash(" ".join(f"{f.subject} {f.parent or ''} {titles.get(f.doc_id, '')} {f.value} {f.detail or ''}"
                            for f in found.facts))
     if not all(has_term(term, said) for term in q.critical if not term.isdigit() or len(term) != 4):

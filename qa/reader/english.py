@@ -44,7 +44,7 @@ def render(short: str) -> str | None:
 
 
 def _line(text: str) -> str | None:
-    for part in (_period, _since, _duration, _frequency, _amount, _term, _persons, _labelled, _phrase,
+    for part in (_period, _monthly, _since, _duration, _frequency, _amount, _term, _persons, _labelled, _phrase,
                  _listed_body):
         found = part(text)
         if found:
@@ -142,7 +142,7 @@ def _number(m: re.Match) -> str | None:
 
 def _amount(text: str) -> str | None:
     """A number with its unit, or a ratio: "600万元" -> "6 million yuan", "5:2:3" stays, "两年" -> "2 years"."""
-    small = re.fullmatch(r"([一二两三四五六七八九十]{1,3})(年|个月|天|小时|个工作日)(内)?", text)
+    small = re.fullmatch(r"([一二两三四五六七八九十]{1,3})(年|个月|天|小时|个工作日|周)(内)?", text)
     if small:
         text = f"{_count(small.group(1))}{small.group(2)}{small.group(3) or ''}"
         return _duration(text) or _amount(text)
@@ -160,6 +160,16 @@ _FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿|千)?\s*(?:元/千瓦时|元/�
                      r"平方米|公里|千米|千瓦时|[个家项件名所座条批处人户辆吨亩天年次周日米])?(?:以内|之内|内|以上|以下|左右)?")
 
 
+def _monthly(text: str) -> str | None:
+    """"每月10日前" -> "by the 10th of each month"."""
+    m = re.fullmatch(r"(?:于|在)?每月(\d{1,2})日(前|之前|以前)?", text)
+    if not m:
+        return None
+    n = int(m.group(1))
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{'by' if m.group(2) else 'on'} the {n}{suffix} of each month"
+
+
 def _phrase(text: str) -> str | None:
     """A figure inside a few words: "累计达1500座" -> "1,500"; "不得低于4.5倍" -> "at least 4.5 times";
     "0.35元/千瓦时，5:2:3" -> "0.35 yuan/kWh; 5:2:3"."""
@@ -169,8 +179,8 @@ def _phrase(text: str) -> str | None:
         return "; ".join(out) if all(out) else None
     found = list(_FIGURE.finditer(text))
     found = [m for m in found if re.search(r"\d", m.group(0))]
-    if len(found) != 1 or len(text) > len(found[0].group(0)) + 8:
-        return None
+    if len(found) != 1 or len(text) > len(found[0].group(0)) + 8 or text[found[0].start() - 1:found[0].start()] == "月":
+        return None  # "每月10日" is a day of the month, not ten days
     m = found[0]
     figure = m.group(0)
     if figure.endswith("倍"):
@@ -191,6 +201,8 @@ def _duration(text: str) -> str | None:
     m = _NUMBER.fullmatch(text)
     if not m or not m.group("within") or not m.group("unit"):
         return None
+    if m.group("unit") == "年" and 1900 <= float(m.group("n")) <= 2100:  # "2020年内" is a year, not 2,020 years
+        return f"within {m.group('n')}" if m.group("within") in ("内", "以内", "之内") else None
     figure = _number(m)
     if figure is None:
         return None
