@@ -44,7 +44,7 @@ SEARCH_DEPTH = 10
 log = logging.getLogger("eval")
 
 
-SEARCHERS = {"hybrid": ("dense", "bm25", "units"), "bm25-only": ("bm25",), "dense-only": ("dense",),
+SEARCHERS = {"hybrid": ("dense", "bm25", "units", "facts"), "bm25-only": ("bm25",), "dense-only": ("dense",),
              "textbook": ("dense",)}
 
 

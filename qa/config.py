@@ -39,6 +39,8 @@ class Settings:
     bm25_weight: float = 1.0
     # sentence-level dense search (the index's unit vectors, QA_UNIT_VECTORS); 0: off
     units_weight: float = 1.0
+    # records (qa/facts/) as a retrieval signal: chunks holding the asked post/field of the named body; 0: off
+    facts_weight: float = 1.0
     k: int = 5  # citations per answer
     # answers
     # refuse when the evidence covers less of the question's Chinese vocabulary than this (0..1);

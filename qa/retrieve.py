@@ -194,7 +194,7 @@ def doc_numbers_in(question: str, known: dict[str, list[str]]) -> list[str]:
     return [number for number in known if number in text]
 
 
-SEARCHERS = ("dense", "bm25", "units")
+SEARCHERS = ("dense", "bm25", "units", "facts")
 
 
 class Retriever:
@@ -235,6 +235,10 @@ class Retriever:
         dense = next((s for s, _ in searchers if isinstance(s, DenseSearcher)), None)
         if "units" in kinds and dense is not None and data.units is not None and settings.units_weight > 0:
             searchers.append((UnitSearcher(data, dense), settings.units_weight))
+        if "facts" in kinds and data.facts and settings.facts and settings.facts_weight > 0:
+            from .facts.search import FactSearcher
+
+            searchers.append((FactSearcher(data, data.facts), settings.facts_weight))
         return cls(data, searchers, depth=max(settings.dense_k, settings.bm25_k), rrf_k=settings.rrf_k)
 
     def mask(self, filters: Filters) -> np.ndarray | None:

@@ -277,3 +277,13 @@ def test_facts_are_stored_with_the_index_and_rebuilt_for_older_ones(settings, fa
     before = fake_embedder.embedded
     again = ingest(settings, embedder=fake_embedder, progress=False)
     assert not again.written and fake_embedder.embedded == before  # nothing re-embedded
+
+
+def test_fact_searcher_ranks_the_chunk_holding_the_asked_record(assistant):
+    from qa.facts.search import FactSearcher
+
+    searchers = {s.name: s for s, _ in assistant.retriever.searchers}
+    assert isinstance(searchers.get("facts"), FactSearcher)
+    ranking = searchers["facts"].search("铁路规划建设工作领导小组副组长是谁", None, 5)
+    assert ranking.rows and "李四" in assistant.data.chunks[ranking.rows[0]].text
+    assert searchers["facts"].search("铁路规划建设的意义", None, 5).rows == ()  # asks for no record
