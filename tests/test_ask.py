@@ -32,7 +32,7 @@ def test_unit_searcher_ranks_chunks_by_their_best_sentence(assistant):
     from qa.retrieve import UnitSearcher
 
     searchers = {s.name: s for s, _ in assistant.retriever.searchers}
-    assert set(searchers) == {"dense", "bm25", "units"}  # on by default with the index's sentence vectors
+    assert set(searchers) == {"dense", "bm25", "units", "facts"}  # all on by default
     units = searchers["units"]
     assert isinstance(units, UnitSearcher)
     sentence = "康健光为阳泉市审计局副局长。"
