@@ -158,7 +158,7 @@ class UnitSearcher:
 
         self.dense = dense
         self.n_chunks = len(data.chunks)
-        self.vectors = data.units.vectors
+        self.vectors = np.ascontiguousarray(data.units.vectors, dtype=np.float32)  # float16 has no fast matmul
         chunk_rows, unit_rows = [], []
         for row, chunk in enumerate(data.chunks):
             for unit in split_units(chunk, 0):
@@ -171,7 +171,7 @@ class UnitSearcher:
 
     def search(self, query: str, mask: np.ndarray | None, k: int) -> Ranking:
         vec = self.dense.query_vector(query).astype(np.float32)
-        sims = (self.vectors @ vec.astype(self.vectors.dtype)).astype(np.float32)
+        sims = self.vectors @ vec
         scores = np.full(self.n_chunks, -np.inf, dtype=np.float32)
         np.maximum.at(scores, self.chunk_rows, sims[self.unit_rows])
         rows = top_rows(scores, mask, k)

@@ -33,7 +33,7 @@ _OFFICE_DEPUTY = re.compile(r"办公室的?副主任|deputy (?:office )?director
                             re.I)
 _BODY_WORD = re.compile(r"领导小组|领导组|指挥部|委员会|联席会议|专班|leading group|headquarters|committee", re.I)
 _REMOVE = re.compile(r"免去|免职|被免|卸任|不再担任|removed|dismissed|relieved|replaced|stepped down", re.I)
-_APPOINT = re.compile(r"任命|当上|接任|出任|上任|担任|任职|聘任|被任|新提|提拔|新任|升任|换了|换成|appointed|became|named|took over|new head|replaced", re.I)
+_APPOINT = re.compile(r"任命|当上|接任|出任|上任|担任|任职|聘任|被任|新提|提拔|新任|升任|换了|换成|转正|正式任用|confirmed|appointed|became|named|took over|new head|replaced", re.I)
 _REPLACED = re.compile(r"接替|接任|replaced|succeeded|took over from|who replaced", re.I)
 _FIELDS = (
     ("废止", re.compile(r"废止|作废|废除|废掉|取代|旧文件|旧预案|repeal|supersed|abolish|old document|replaced? (?:the )?(?:old|earlier)", re.I)),
@@ -57,8 +57,9 @@ def asked_roles(q: Analysis) -> list[str]:
         found.append((m.start(), "组长" if _BODY_WORD.search(text) and "单位" not in text else "牵头单位"))
     office = any(r.startswith("办公室") for _, r in found)
     located = any(r == "办公室" for _, r in found) and q.english  # "…office, and who heads it?"
+    leads = any(r in ("牵头单位", "组长") for _, r in found)  # "which department leads…" is one post, not two
     for slot in q.slots:
-        if slot in ("主任", "副主任") and office or slot == "组长" and located:
+        if slot in ("主任", "副主任") and office or slot == "组长" and (located or leads):
             continue
         if slot in ROLES and all(slot != r for _, r in found):
             found.append((text.find(slot) if slot in text else len(text), slot))
@@ -137,9 +138,9 @@ def post_core(post: str) -> str:
 def post_match(post: str, question: str) -> float:
     """1.0 when the question names the post: whole ("民政局局长"), or its unit (by any of its names:
     一中 = 第一中学校) and its title (校长, not 副校长); else the share of the post's character pairs
-    in the question."""
+    in the question. English words count by their Chinese terms (the bilingual lexicon)."""
     core = post_core(post)
-    flat = squash(question)
+    flat = squash(f"{question} {expand(question)}")
     flat = f"{flat} {' '.join(unit_aliases(flat))}"
     if core and core in flat:
         return 1.0
