@@ -245,6 +245,10 @@ def _term(text: str) -> str | None:
     name = names.get(text) or names.get(re.sub(r"^阳泉市", "市", text))
     if name is None and text.startswith("所有") and text[2:] in names:
         return f"all {names[text[2:]].removeprefix('the ')}s"
+    if name is None and text.startswith(("分管", "主管")) and text[2:] in names:  # "分管副市长"
+        return f"{names[text[2:]]} in charge"
+    if name is None and text.startswith(("市政府分管", "市政府主管")) and text[5:] in names:
+        return f"{names[text[5:]]} in charge"
     if name is None:
         name = _unit_post(re.sub(r"^阳泉市", "市", text))
     return name
