@@ -263,3 +263,18 @@ def test_a_sum_of_money_asked_needs_yuan_but_a_rate_does_not():
     money = analyse("How much is the one-off reward per drug variety?").measures
     assert money and all(m.search("奖励50万元") for m in money) and not any(m.search("70%") for m in money)
     assert not any(m.pattern == "元" for m in analyse("补贴比例是多少").measures)
+
+
+def test_answer_about_another_place_or_year_is_refused():
+    from qa.reader.question import analyse
+    from qa.reader.refusal import conflicting_place, conflicting_year, title_years
+
+    q = analyse("平定县2021-2022年土地征收成片开发方案批了多少公顷？")
+    assert conflicting_place(q, "同意你县所报的盂县2021-2022年土地征收成片开发总面积439.3345公顷") == "盂县"
+    assert conflicting_place(q, "平定县成片开发总面积100公顷") is None
+    assert title_years("阳泉市城镇污水处理提质增效三年行动方案（2019—2021年）") == {2019, 2020, 2021}
+    q = analyse("2021年水污染治理攻坚方案要求断面达到几类水质？")
+    assert conflicting_year(q, "2020年，断面达到II类水质", "阳泉市2020年水污染治理攻坚方案") == 2020
+    assert conflicting_year(q, "到2021年达到III类", "阳泉市2020年水污染治理攻坚方案") is None
+    event = analyse("After the Feb 2021 provincial meeting, what did each unit have to report?")
+    assert conflicting_year(event, "会议精神…3个工作日内报送", "关于2020年度全市13710督办系统工作情况的通知") is None

@@ -21,6 +21,9 @@ def refusal_text(refusal: Refusal, english: bool, suggestions: Sequence[str] = (
     elif refusal.rule in ("specifics", "named") and refusal.detail:
         text = (f"The gazettes say nothing about “{refusal.detail}” in this context." if english else
                 f"公报中没有找到与“{refusal.detail}”有关的内容。")
+    elif refusal.rule == "year_conflict" and refusal.detail:
+        text = (f"The passages that come closest are about {refusal.detail}, not the year asked." if english else
+                f"最接近的内容讲的是{refusal.detail}年的情况，不是所问的年份。")
     elif refusal.rule == "post_missing" and "|" in refusal.detail:
         body, post = refusal.detail.split("|", 1)
         text = (f"The gazettes list the members of {body}, but no {post}." if english else

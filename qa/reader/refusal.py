@@ -20,7 +20,7 @@ SUPPORT_TOP = 3  # passages whose text counts as the evidence for support and sp
 
 @dataclass(frozen=True)
 class Refusal:
-    rule: str  # "no_evidence" | "year" | "specifics" | "named" | "support" | "answer_type" | "model" | "filters" | "ambiguous" | "llm" | "post_missing"
+    rule: str  # "no_evidence" | "year" | "specifics" | "named" | "support" | "answer_type" | "model" | "filters" | "ambiguous" | "llm" | "post_missing" | "year_conflict"
     detail: str  # e.g. the missing terms, in the question's words
     documents: tuple[str, ...] = ()  # "filters": the documents the filters excluded
 
@@ -63,6 +63,44 @@ def missing_names(q: Analysis, hits: Sequence[Hit], top: int = SUPPORT_TOP) -> l
     """Places the question names that the evidence does not."""
     flat = squash(evidence_text(hits, top))
     return [p[0] for p in named_places(q) if not any(name in flat for name in p)]
+
+
+def conflicting_place(q: Analysis, unit_text: str) -> str | None:
+    """The question names a place; the answering sentence names another place and not the asked
+    one ("平定县…批了多少公顷" answered by "你县所报的盂县…"): the place the sentence is about."""
+    asked = named_places(q)
+    if not asked:
+        return None
+    flat = squash(unit_text)
+    if any(name in flat for p in asked for name in p):
+        return None
+    others = [p[0] for p in places() if p not in asked and len(p[0]) >= 2 and any(name in flat for name in p)]
+    return others[0] if others else None
+
+
+_MONTH_EN = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(?:19|20)\d{2}", re.I)
+_YEAR_SPAN = re.compile(r"((?:19|20)\d{2})\s*(?:年)?\s*(?:[-—–－~～至到]\s*((?:19|20)\d{2}))?")
+
+
+def title_years(title: str) -> set[int]:
+    """Years a document's title is about: "2020年水污染治理攻坚方案" -> {2020}; "（2019—2021年）" -> 2019..2021."""
+    years: set[int] = set()
+    for m in _YEAR_SPAN.finditer(nfkc(title)):
+        first, last = int(m.group(1)), int(m.group(2) or m.group(1))
+        years.update(range(first, last + 1) if 0 <= last - first <= 10 else (first, last))
+    return years
+
+
+def conflicting_year(q: Analysis, passage: str, title: str) -> int | None:
+    """The question asks about a year; the answering document's title is about other years and the
+    answering passage does not name the asked one ("2021年…" answered from a 2020 plan): the title's year."""
+    if not q.years or q.months or _MONTH_EN.search(q.text):
+        return None  # a month and year date an event ("after the Feb 2021 meeting"), not the topic's year
+    covered = title_years(title)
+    flat = squash(passage)
+    if not covered or any(y in covered or str(y) in flat for y in q.years):
+        return None
+    return min(covered)
 
 
 def focus(q: Analysis, unit_text: str, header: str, idf: IdfTable) -> float:

@@ -17,7 +17,7 @@ from ..text import find_doc_numbers, squash
 from ..types import Hit
 from .features import FEATURES, Context, fills_slot, is_lead_in, relative, unit_features, with_interactions
 from .question import Analysis
-from .refusal import Refusal, check, focus
+from .refusal import Refusal, check, conflicting_place, conflicting_year, focus
 from .scorer import Scorer
 from .spans import answer_span
 from .units import Unit, display, overlap, split_units
@@ -137,6 +137,13 @@ def read_sentences(q: Analysis, ev: Evidence, tools: Tools) -> Candidate | None:
     sim = ev.unit_similarity([squash(first.text)])[0] if ev.unit_similarity else None
     x = signals(q, first, ev.hits, tools.idf, candidate.score, candidate.short_answer is not None, sim)
     candidate = replace(candidate, focus=share, signals=x)
+    if not ev.routed:
+        place = conflicting_place(q, first.text)
+        if place:
+            return replace(candidate, refusal=Refusal("named", place))
+        year = conflicting_year(q, first.chunk.text, ev.titles.get(first.chunk.doc_id, first.chunk.header))
+        if year:
+            return replace(candidate, refusal=Refusal("year_conflict", str(year)))
     if tools.refusal_model is not None and not ev.routed and tools.refusal_model.refuses(x):
         return replace(candidate, refusal=Refusal("model", f"{tools.refusal_model.probability(x):.2f}"))
     return candidate
