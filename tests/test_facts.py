@@ -158,7 +158,7 @@ def test_document_facts():
     facts = extract_document_facts(doc)
     got = {(f.role, f.value) for f in facts}
     assert ("阶段", "2022年6月-9月中旬") in got and ("阶段", "2019.8—2019.10") in got
-    assert ("施行", "2021年7月13日起") in got and ("有效期", "2年") in got
+    assert ("施行", "自2021年7月13日起施行") in got and ("有效期", "有效期2年") in got  # verbatim clauses
     assert ("废止", "阳政办发〔2013〕167号") in got and ("期限", "2020年10月底") in got
     assert ("文号", "阳政办函〔2022〕1号") in got
     stage = next(f for f in facts if f.value == "2019.8—2019.10")

@@ -63,10 +63,10 @@ def extract_document_facts(doc: Document) -> list[Fact]:
             add("成文日期", f"{y}年{m}月{d}日", base + last.start(), base + last.end(), detail=doc.issuer)
     for m in _EFFECTIVE.finditer(body):
         a, b = _sentence(body, m.start(), m.end())
-        add("施行", clean(m.group(1) + (m.group(2) or "")), base + a, base + b, detail=_own(body[a:b]))
+        add("施行", clean(m.group(0)), base + a, base + b, detail=_own(body[a:b]))  # verbatim: "自…起施行"
     for m in _VALIDITY.finditer(body):
         a, b = _sentence(body, m.start(), m.end())
-        add("有效期", clean(m.group(1)), base + a, base + b, detail=_own(body[a:b]))
+        add("有效期", clean(m.group(0)), base + a, base + b, detail=_own(body[a:b]))  # verbatim: "有效期为两年"
     for m in _REPEAL.finditer(body):
         sentence = m.group(0)
         a = m.start() + len(sentence) - len(sentence.lstrip())

@@ -44,6 +44,15 @@ def render(short: str) -> str | None:
 
 
 def _line(text: str) -> str | None:
+    valid = re.fullmatch(r"(?:有效期|执行期限|实施期限)(?:暂定)?(?:为|至)?(.+)", text)
+    if valid:  # "有效期为两年" -> "valid for 2 years"
+        inner = _line(valid.group(1))
+        return f"valid for {inner}" if inner and not inner.startswith("from") else (f"valid {inner}" if inner else None)
+    force = re.fullmatch(r"(.+?)(?:起)?(?:正式|开始)?(?:施行|实施|执行|生效)", text)
+    if force and not force.group(1).endswith("之日"):  # "自2021年2月1日起施行" -> "in force from 1 February 2021"
+        inner = _line(force.group(1) if force.group(1).startswith("自") else "自" + force.group(1))
+        if inner:
+            return f"in force {inner}" if inner.startswith(("from", "30", "within")) or "after" in inner else f"in force from {inner}"
     for part in (_period, _monthly, _since, _duration, _frequency, _amount, _term, _persons, _labelled, _phrase,
                  _listed_body):
         found = part(text)
