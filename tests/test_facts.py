@@ -287,3 +287,13 @@ def test_fact_searcher_ranks_the_chunk_holding_the_asked_record(assistant):
     ranking = searchers["facts"].search("铁路规划建设工作领导小组副组长是谁", None, 5)
     assert ranking.rows and "李四" in assistant.data.chunks[ranking.rows[0]].text
     assert searchers["facts"].search("铁路规划建设的意义", None, 5).rows == ()  # asks for no record
+
+
+def test_english_appointment_question_names_the_unit_and_a_deputy_title():
+    doc = make_doc("冯烈火等二人任职试用期满，经阳泉市人民政府2021年2月1日常务会议决定，同意正式任用，任命：\n\n"
+                   "冯烈火为阳泉市强制隔离戒毒所副所长；\n张东所为阳泉市强制隔离戒毒所副所长。\n",
+                   title="阳泉市人民政府关于冯烈火等二人正式任职的通知", number="阳政任字〔2021〕3号", date="2021-02-04")
+    found = answer_from_facts(analyse("Who were confirmed as deputy directors of the 强制隔离戒毒所 in 2021?"),
+                              _base(doc), [])
+    assert [f.person for f in found.facts] == ["冯烈火", "张东所"]
+    assert post_match("阳泉市强制隔离戒毒所副所长", "Who heads the 强制隔离戒毒所?") < 1.0  # not a deputy's post

@@ -408,3 +408,9 @@ def test_how_quickly_and_how_often_questions_are_typed():
     assert analyse("承储企业接到通知后要多快送到？").qtype == "when"
     q = analyse("DIP试点的工作例会多久开一次？")
     assert "number" in q.qtypes and any(m.search("每周1次") for m in q.measures)
+
+
+def test_plural_who_question_lists_every_person_of_the_post():
+    text = "冯烈火为阳泉市强制隔离戒毒所副所长； 张东所为阳泉市强制隔离戒毒所副所长。"
+    assert answer_span("Who were confirmed as deputy directors?", "who", text) == "冯烈火、张东所"
+    assert answer_span("谁被任命为副所长？", "who", text) == "冯烈火"

@@ -21,6 +21,8 @@ from .link import (aliases_in, asked_fields, asked_roles, asks_appointment, asks
 from .records import Fact
 
 MIN_TOPIC = 0.5
+_GROUP_WORDS = re.compile(r"领导小组|领导组|指挥部|委员会|联席会议|专班|工作组|办公室|组长|指挥长|leading group|"
+                          r"headquarters|committee|task force|working group|\boffice\b", re.I)
 _WHO_LEADS = re.compile(r"\bleads?\b|\bin charge\b|\bruns?\b|谁负责|谁牵头|由谁负责", re.I)  # share of the question's topic pairs a body's name (or its document's title) must hold
 
 
@@ -206,8 +208,8 @@ def _appointment(q: Analysis, base: FactBase, docs: Sequence[str]) -> FactAnswer
         mine.sort(key=lambda f: (f.date or "", f.start))
         many = len(people) > 1
         return FactAnswer(tuple(mine[:6]), "；".join(_line(f, base, person=many) for f in mine[:6]), "appointment")
-    if not (removal or appoint) or asked_roles(q):
-        return None
+    if not (removal or appoint) or _GROUP_WORDS.search(q.text):
+        return None  # a post of a leading group is read from the group's records
     scored = [(post_match(f.post or "", q.text), f) for f in facts]
     best = max((s for s, _ in scored), default=0.0)
     if best < 1.0:

@@ -11,7 +11,7 @@ from ..glossary import expand
 from ..lexicon import question_lexicon, unit_aliases
 from ..reader.people import _POST_END
 from ..reader.question import Analysis
-from ..text import CJK_RE, squash
+from ..text import CJK_RE, is_english, squash
 from .groups import ROLES
 from .records import Fact
 
@@ -144,13 +144,19 @@ def post_match(post: str, question: str) -> float:
     flat = f"{flat} {' '.join(unit_aliases(flat))}"
     if core and core in flat:
         return 1.0
-    title = re.search(rf"(?:{_POST_END})$", core)
+    title = re.search(rf"副?(?:{_POST_END})$", core)
     if title:
         unit = core[:title.start()]
         unit_core = re.sub(r"(?<=中学)校$|(?<=小学)校$", "", unit)
-        said = title.group(0) in flat and (unit in flat or (len(unit_core) >= 3 and unit_core in flat))
+        named_unit = unit in flat or (len(unit_core) >= 3 and unit_core in flat)
+        said = title.group(0) in flat and named_unit
         deputy = not title.group(0).startswith("副") and re.search(rf"副{re.escape(title.group(0))}", flat)
         if said and not deputy:
             return 1.0
+        if named_unit and is_english(question):  # "deputy directors of the 强制隔离戒毒所": 副所长
+            asks_deputy = bool(re.search(r"\b(?:deputy|vice)\b", question, re.I))
+            if asks_deputy == title.group(0).startswith("副") and re.search(
+                    r"\b(?:head|director|chief|president|principal|leader|chair)s?\b", question, re.I):
+                return 1.0
     pairs = [a + b for a, b in zip(core, core[1:])]
     return sum(p in flat for p in pairs) / len(pairs) if pairs else 0.0

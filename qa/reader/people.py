@@ -27,6 +27,7 @@ _ASKS_POST = re.compile(r"什么职务|哪个职务|什么职位|哪个岗位|�
                         r"职务变动|which post|what post|what position|which position|removed from|what role|"
                         r"what job|what title", re.I)
 _CUT = r",;。:\n\t|"
+_PLURAL = re.compile(r"哪些人|哪几位|哪几个人|都有谁|分别是谁|几位|\bwho (?:were|are)\b|\bwhich (?:people|persons|officials)\b", re.I)
 _NAME = rf"[{''.join(sorted(SURNAMES))}][{CJK}]{{1,2}}"
 _APPOINT_RE = re.compile(rf"(?:^|(?<=[:;,。\n])|(?<=免去)|(?<=任命))({_NAME})(?:为|任)([^;。\n,()]{{2,50}}"
                          rf"(?:\([^)]*\)[^;。\n,()]{{0,20}})*?)(?:\((?:试用期|兼|保留)[^)]*\))*(?=[;。,\n]|$)")
@@ -167,6 +168,11 @@ def _appointments(question: str, norm: Norm) -> str | None:
     q = squash(question)
     qkeys = {q[i:i + 2] for i in range(len(q) - 1)}
     rows.sort(key=lambda r: -sum(k in s[r[1][0]:r[1][1]] for k in qkeys))
+    if _PLURAL.search(question):  # "who were confirmed as deputy directors": every person of the best post
+        best = sum(k in s[rows[0][1][0]:rows[0][1][1]] for k in qkeys)
+        names = [norm.out(a, b) for (a, b), (c, d) in rows if sum(k in s[c:d] for k in qkeys) == best]
+        if len(names) > 1:
+            return "、".join(dict.fromkeys(names))
     (na, nb), (pa, pb) = rows[0]
     name = norm.out(na, nb)
     post = norm.out(pa, pb)
