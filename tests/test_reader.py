@@ -278,3 +278,11 @@ def test_answer_about_another_place_or_year_is_refused():
     assert conflicting_year(q, "到2021年达到III类", "阳泉市2020年水污染治理攻坚方案") is None
     event = analyse("After the Feb 2021 provincial meeting, what did each unit have to report?")
     assert conflicting_year(event, "会议精神…3个工作日内报送", "关于2020年度全市13710督办系统工作情况的通知") is None
+
+
+def test_english_share_and_limit_questions_ask_for_a_number():
+    from qa.reader.question import analyse
+
+    assert analyse("By 2025, what share of secondary hospitals must open a geriatrics department?").qtype == "number"
+    assert analyse("Up to what load do small enterprises get a free grid connection?").qtype == "number"
+    assert analyse("Below what washing capacity are coal washing plants phased out?").qtype == "number"
