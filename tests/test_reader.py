@@ -286,3 +286,10 @@ def test_english_share_and_limit_questions_ask_for_a_number():
     assert analyse("By 2025, what share of secondary hospitals must open a geriatrics department?").qtype == "number"
     assert analyse("Up to what load do small enterprises get a free grid connection?").qtype == "number"
     assert analyse("Below what washing capacity are coal washing plants phased out?").qtype == "number"
+
+
+def test_english_rendering_of_limits_and_effective_dates():
+    from qa.reader.english import render
+
+    assert render("160千瓦及以下") == "at most 160 kW (160千瓦及以下)"
+    assert render("于2021年2月1日起正式实施") == "in force from 1 February 2021 (于2021年2月1日起正式实施)"

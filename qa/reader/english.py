@@ -22,12 +22,12 @@ _RANGE = re.compile(r"\s*(?:-|—|－|～|~|至|到)+\s*")
 _COUNTERS = {"个": "", "家": "", "项": "", "件": "", "名": "", "所": "", "座": "", "条": "", "批": "", "处": "",
              "人": "people", "户": "households", "辆": "vehicles", "吨": "tonnes", "亩": "mu",
              "平方米": "m²", "平方公里": "km²", "公里": "km", "千米": "km", "米": "m", "千瓦时": "kWh",
-             "次": "times", "天": "days", "年": "years", "小时": "hours", "个月": "months", "个工作日": "working days",
+             "千瓦": "kW", "次": "times", "天": "days", "年": "years", "小时": "hours", "个月": "months", "个工作日": "working days",
              "日": "days", "周": "weeks", "元": "yuan"}
 _SCALE = {"万": 1e4, "亿": 1e8, "千": 1e3}
-_NUMBER = re.compile(r"(?P<n>\d+(?:\.\d+)?)\s*(?P<scale>万|亿|千)?\s*(?P<unit>元/千瓦时|元/平方米|元/吨|元|%|％|"
-                     r"个工作日|个月|小时|平方公里|平方米|公里|千米|千瓦时|[个家项件名所座条批处人户辆吨亩天年次周日米])?"
-                     r"\s*(?P<within>以内|之内|内|以上|以下|左右)?")
+_NUMBER = re.compile(r"(?P<n>\d+(?:\.\d+)?)\s*(?P<scale>万|亿|千(?![瓦米]))?\s*(?P<unit>元/千瓦时|元/平方米|元/吨|元|%|％|"
+                     r"个工作日|个月|小时|平方公里|平方米|公里|千米|千瓦时|千瓦|[个家项件名所座条批处人户辆吨亩天年次周日米])?"
+                     r"\s*(?P<within>及以下|及以上|以内|之内|内|以上|以下|左右)?")
 _EVERY = {"每日": "a day", "每天": "a day", "每周": "a week", "每月": "a month", "每年": "a year", "每季度": "a quarter"}
 
 
@@ -50,7 +50,7 @@ def _line(text: str) -> str | None:
         return f"valid for {inner}" if inner and not inner.startswith("from") else (f"valid {inner}" if inner else None)
     force = re.fullmatch(r"(.+?)(?:起)?(?:正式|开始)?(?:施行|实施|执行|生效)", text)
     if force and not force.group(1).endswith("之日"):  # "自2021年2月1日起施行" -> "in force from 1 February 2021"
-        inner = _line(force.group(1) if force.group(1).startswith("自") else "自" + force.group(1))
+        inner = _line("自" + re.sub(r"^(?:自|于|从)", "", force.group(1)))
         if inner:
             return f"in force {inner}" if inner.startswith(("from", "30", "within")) or "after" in inner else f"in force from {inner}"
     for part in (_period, _monthly, _since, _duration, _frequency, _amount, _term, _persons, _labelled, _phrase,
@@ -216,7 +216,7 @@ def _duration(text: str) -> str | None:
     if figure is None:
         return None
     word = {"以内": "within", "之内": "within", "内": "within", "以上": "at least", "以下": "at most",
-            "左右": "about"}[m.group("within")]
+            "及以下": "at most", "及以上": "at least", "左右": "about"}[m.group("within")]
     return f"{word} {figure}"
 
 
