@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from qa.api import Assistant
-from qa.retrieve import Retriever
+from qa.retrieve import SEARCHERS as RETRIEVER_SEARCHERS, Retriever
 from qa.text import is_english
 from qa.config import ROOT, Settings, load_settings
 from qa.embed import Embedder, load_embedder
@@ -44,7 +44,7 @@ SEARCH_DEPTH = 10
 log = logging.getLogger("eval")
 
 
-SEARCHERS = {"hybrid": ("dense", "bm25", "units", "facts"), "bm25-only": ("bm25",), "dense-only": ("dense",),
+SEARCHERS = {"hybrid": RETRIEVER_SEARCHERS, "bm25-only": ("bm25",), "dense-only": ("dense",),
              "textbook": ("dense",)}
 
 

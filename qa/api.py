@@ -13,7 +13,7 @@ from .contract import answer_to_dict, clean_question  # noqa: F401 - re-exported
 from .embed import Embedder, load_embedder
 from .generate import Writer, write
 from .index import IndexData, load_index
-from .facts import Fact, FactBase, extract_all
+from .facts import Fact, FactBase
 from .facts.answer import structured_facts
 from .reader import Evidence, Reader, Reading, analyse, refusal_text
 from .reader.strategies import STRATEGIES
@@ -52,7 +52,7 @@ class Assistant:
                             use_model=fits, strategies=((structured_facts,) if settings.facts else ()) + STRATEGIES)
         self.reader = reader
         self.writer = Writer(settings)
-        self.facts = FactBase(data.facts if data.facts is not None else extract_all(data.documents.values()))
+        self.facts = FactBase(data.facts or [])
         self._titles = {d.doc_id: d.title for d in data.documents.values()}
 
     @classmethod

@@ -39,7 +39,7 @@ import numpy as np
 from . import __version__
 from .chunk import CHUNKER_VERSION
 from .config import Settings
-from .facts import FACTS_VERSION, Fact, extract_all
+from .facts import Fact, extract_all, facts_version
 from .errors import IndexMismatchError, IndexMissingError, QAError
 from .lexical import LexicalIndex
 from .store import chunk_from_dict, document_from_dict
@@ -195,7 +195,7 @@ def _load_generation(manifest: dict, base: Path) -> IndexData:
         units = UnitVectors(json.loads((base / "units.json").read_text(encoding="utf-8")),
                             np.load(base / "units.npy"))
     facts = None
-    if (base / "facts.json").exists() and manifest.get("facts") == FACTS_VERSION:
+    if (base / "facts.json").exists() and manifest.get("facts") == facts_version():
         facts = [Fact.from_dict(f) for f in json.loads((base / "facts.json").read_text(encoding="utf-8"))]
     else:  # an index built before facts, or with other extraction rules: extract them now (fast)
         facts = extract_all(docs)

@@ -12,7 +12,7 @@ from .chunk import chunk_document
 from .config import Settings
 from .embed import Embedder, load_embedder
 from .errors import QAError
-from .facts import FACTS_VERSION, Fact, extract_all
+from .facts import Fact, extract_all, facts_version
 from .index import (IndexData, UnitVectors, check_compatible, chunker_params, ingest_lock, load_index,
                     make_dense_index, package_version, read_manifest, sha256_file, write_index)
 from .lexical import LexicalIndex
@@ -70,7 +70,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
         changed = [f for f in files if f not in reused]
         removed = sorted(set(old_files) - set(hashes))
         units_stale = settings.unit_vectors and old is not None and old.manifest.get("units") != UNITS_VERSION
-        facts_stale = old is not None and old.manifest.get("facts") != FACTS_VERSION
+        facts_stale = old is not None and old.manifest.get("facts") != facts_version()
         if old and not changed and not removed and not units_stale and not facts_stale:
             return IngestReport(files=len(files), documents=len(old.documents), chunks=len(old.chunks),
                                 embedded=0, seconds=time.perf_counter() - started,
@@ -118,7 +118,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
             "embedder_kind": settings.embedder, "model": settings.model, "dim": dim,
             "chunker": chunker_params(settings), "files": hashes,
             "n_documents": len(docs_json), "n_chunks": len(chunks),
-            "facts": FACTS_VERSION, "n_facts": len(facts),
+            "facts": facts_version(), "n_facts": len(facts),
             "dense_index": "ivf-flat" if len(chunks) >= settings.approx_from else "flat",
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }

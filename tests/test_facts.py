@@ -263,13 +263,13 @@ def test_qa_facts_cli(assistant, settings, monkeypatch):
 
 
 def test_facts_are_stored_with_the_index_and_rebuilt_for_older_ones(settings, fake_embedder):
-    from qa.facts import FACTS_VERSION
+    from qa.facts import facts_version
     from qa.index import load_index, read_manifest
     from qa.ingest import ingest
 
     ingest(settings, embedder=fake_embedder, progress=False)
     manifest = read_manifest(settings.index_dir)
-    assert manifest["facts"] == FACTS_VERSION and manifest["n_facts"] > 0
+    assert manifest["facts"] == facts_version() and manifest["n_facts"] > 0
     stored = load_index(settings).facts
     assert len(stored) == manifest["n_facts"]
     (settings.index_dir / manifest["data"] / "facts.json").unlink()  # an index written before facts
@@ -297,3 +297,15 @@ def test_english_appointment_question_names_the_unit_and_a_deputy_title():
                               _base(doc), [])
     assert [f.person for f in found.facts] == ["冯烈火", "张东所"]
     assert post_match("阳泉市强制隔离戒毒所副所长", "Who heads the 强制隔离戒毒所?") < 1.0  # not a deputy's post
+
+
+def test_records_can_be_switched_off(settings, fake_embedder, assistant):
+    from dataclasses import replace
+
+    from qa.api import Assistant
+
+    off = Assistant(replace(settings, facts=False, units_weight=0.0), assistant.data, fake_embedder)
+    assert {s.name for s, _ in off.retriever.searchers} == {"dense", "bm25"}
+    assert all(strategy.__name__ != "structured_facts" for strategy in off.reader.strategies)
+    answer = off.ask("自建房安全专项整治工作领导小组组长是谁")  # the sentence reader still answers
+    assert not answer.refused and "韩加政" in answer.answer

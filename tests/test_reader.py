@@ -293,3 +293,18 @@ def test_english_rendering_of_limits_and_effective_dates():
 
     assert render("160千瓦及以下") == "at most 160 kW (160千瓦及以下)"
     assert render("于2021年2月1日起正式实施") == "in force from 1 February 2021 (于2021年2月1日起正式实施)"
+
+
+def test_year_conflict_refusal_says_which_year_the_text_is_about():
+    from qa.reader.messages import refusal_text
+    from qa.reader.refusal import Refusal
+
+    assert "2020年的情况" in refusal_text(Refusal("year_conflict", "2020"), english=False)
+    assert "about 2020" in refusal_text(Refusal("year_conflict", "2020"), english=True)
+
+
+def test_english_names_of_the_bilingual_lexicon_expand_to_chinese_terms():
+    from qa.glossary import expand
+
+    assert "大数据应用局" in expand("What does the Big Data Application Bureau do?").split()
+    assert "窨井盖" in expand("Who checks manhole covers?").split()

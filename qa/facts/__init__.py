@@ -12,9 +12,9 @@ from ..types import Document
 from .appointments import extract_appointments
 from .documents import extract_document_facts
 from .groups import extract_groups
-from .records import FACTS_VERSION, KINDS, Fact, canonical_unit, clean
+from .records import KINDS, Fact, canonical_unit, clean, facts_version
 
-__all__ = ["FACTS_VERSION", "KINDS", "Fact", "FactBase", "canonical_unit", "clean", "extract", "extract_all"]
+__all__ = ["KINDS", "facts_version", "Fact", "FactBase", "canonical_unit", "clean", "extract", "extract_all"]
 
 
 def extract(doc: Document) -> list[Fact]:

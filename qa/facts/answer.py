@@ -7,12 +7,11 @@ bodies match equally, the answer lists each with its document and year."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from ..glossary import expand
 from ..reader.question import Analysis
-from ..reader.units import Unit
 from ..text import squash
 from . import FactBase
 from ..reader.question import has_term
@@ -299,8 +298,6 @@ def _pairs_of(text: str) -> list[str]:
     flat = squash(text).removesuffix("阶段")
     return [a + b for a, b in zip(flat, flat[1:])]
 
-
-FactUnit = Callable[[Fact], "Unit | None"]
 
 
 def structured_facts(q: Analysis, ev, tools) -> "Candidate | None":

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..reader.people import _POST_END, is_name
+from ..reader.people import _POST_END, is_name, split_top
 from ..types import Document
 from .records import Fact, canonical_unit, clean
 
@@ -96,7 +96,7 @@ def split_people(value: str) -> list[tuple[str | None, str | None, bool]]:
             else:
                 merged.append(part)
         for i, part in enumerate(merged):
-            for j, piece in enumerate(_split_top(part)):
+            for j, piece in enumerate(_split_persons(part)):
                 tokens.append((piece, i == 0 and j == 0))
     people: list[list] = []
     for token, new_cell in tokens:
@@ -119,18 +119,9 @@ def split_people(value: str) -> list[tuple[str | None, str | None, bool]]:
     return [(n, p, c) for n, p, c in people]
 
 
-def _split_top(text: str) -> list[str]:
+def _split_persons(text: str) -> list[str]:
     """Split on 、 outside brackets, only where every piece is a person ("朱风雷（兼）、尹亮（兼）")."""
-    parts, depth, cur = [], 0, ""
-    for ch in text:
-        depth += ch in "(（"
-        depth -= ch in ")）"
-        if ch == "、" and depth <= 0:
-            parts.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    parts.append(cur)
+    parts = split_top(text)
     names = [re.sub(r"[(（][^)）]*[)）]$|同志$", "", clean(p)) for p in parts]
     return parts if len(parts) > 1 and all(is_name(n) for n in names) else [text]
 
@@ -261,7 +252,6 @@ def extract_groups(doc: Document) -> list[Fact]:
         if not stripped:
             continue
         lead = offset + text.index(stripped[0])
-        end = offset + len(text)
         name = body_heading(stripped)
         if clean(stripped) in ("领导小组", "领导组", "指挥部") and i:  # a heading broken over lines
             before = next((t for _, t in reversed(rows[:i]) if t.strip()), "")
@@ -276,7 +266,7 @@ def extract_groups(doc: Document) -> list[Fact]:
             for m in re.finditer(r"[^。；;]+[。；;]?", text):
                 _sentence(b, m.group(0), offset + m.start(), previous)
         else:
-            role = _table_line(b, text, offset, lead, end, role, previous, stripped)
+            role = _table_line(b, text, offset, lead, role, previous, stripped)
         if prose:
             previous = clean(stripped)[:40]
     return b.facts
@@ -303,7 +293,7 @@ def _sentence(b: _Builder, text: str, offset: int, previous: str) -> None:
     _prose(b, text, offset, previous)
 
 
-def _table_line(b: _Builder, text: str, offset: int, lead: int, end: int, role: str | None, previous: str,
+def _table_line(b: _Builder, text: str, offset: int, lead: int, role: str | None, previous: str,
                 stripped: str) -> str | None:
     """A table row or short line; returns the post that following unlabelled rows continue."""
     for body, alias in founded(stripped):
@@ -326,7 +316,7 @@ def _table_line(b: _Builder, text: str, offset: int, lead: int, end: int, role: 
             _row(b, role, value, offset + m.start("role"), offset + m.end() + _used(value), previous)
         return role
     if role and _continues(stripped):
-        _row(b, role, text, lead, offset + _used(text), previous, continuation=True)
+        _row(b, role, text, lead, offset + _used(text), previous)
         return role
     _prose(b, text, offset, previous)
     return None
@@ -350,7 +340,7 @@ def _continues(text: str) -> bool:
     return bool(first) and (is_name(clean(first[0])) or (len(first) > 1 and is_name(clean(first[0] + first[1]))))
 
 
-def _row(b: _Builder, role: str, value: str, start: int, end: int, task: str, continuation: bool = False) -> None:
+def _row(b: _Builder, role: str, value: str, start: int, end: int, task: str) -> None:
     if role in ("成员单位", "牵头单位"):
         for unit in (u for u in re.split(r"[、，,\t|]+", clean(value)) if u):
             b.add(role, None, unit, start, end, subject=task or b.body if role == "牵头单位" else None)

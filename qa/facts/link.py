@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from ..glossary import expand
 from ..lexicon import question_lexicon, unit_aliases
@@ -66,11 +67,6 @@ def asked_roles(q: Analysis) -> list[str]:
     return [r for _, r in sorted(found)]
 
 
-def asked_role(q: Analysis) -> str | None:
-    roles = asked_roles(q)
-    return roles[0] if roles else None
-
-
 def topic(q: Analysis, context: str = "", literal: bool = False) -> tuple[str, ...]:
     """The Chinese character pairs that say which body or document is meant: the question's words
     (and, unless `literal`, their glossary terms and unit aliases) without asking words, posts and
@@ -89,10 +85,17 @@ def share(pairs: Sequence[str], text: str, fallback: str = "", weight: float = 0
     title, say) count `weight`."""
     if not pairs:
         return 0.0
-    flat = squash(text)
-    flat = f"{flat} {' '.join(unit_aliases(flat))}"
+    flat = with_aliases(text)
     other = squash(fallback)
     return sum(1.0 if p in flat else weight if p in other else 0.0 for p in pairs) / len(pairs)
+
+
+@lru_cache(maxsize=8192)
+def with_aliases(text: str) -> str:
+    """Squashed text and the other names of the units it names (cached: record names and titles
+    are matched against every question)."""
+    flat = squash(text)
+    return f"{flat} {' '.join(unit_aliases(flat))}"
 
 
 def aliases_in(q: Analysis, facts: Iterable[Fact]) -> set[str]:
@@ -140,8 +143,7 @@ def post_match(post: str, question: str) -> float:
     一中 = 第一中学校) and its title (校长, not 副校长); else the share of the post's character pairs
     in the question. English words count by their Chinese terms (the bilingual lexicon)."""
     core = post_core(post)
-    flat = squash(f"{question} {expand(question)}")
-    flat = f"{flat} {' '.join(unit_aliases(flat))}"
+    flat = with_aliases(f"{question} {expand(question)}")  # once per question (cached), not per record
     if core and core in flat:
         return 1.0
     title = re.search(rf"副?(?:{_POST_END})$", core)

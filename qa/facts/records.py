@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, fields
+from functools import cache
 
 from ..lexicon import unit_names
 from ..text import nfkc
 
 KINDS = ("group", "appointment", "document")
-def _code_version() -> str:
+
+
+@cache
+def facts_version() -> str:
     """The extraction rules' version: a digest of the modules that extract records, so an index's
-    facts are extracted again whenever the rules change (it takes about a second)."""
+    facts are extracted again whenever the rules change (it takes about a second). Read on first
+    use, not on import."""
     import hashlib
     from pathlib import Path
 
@@ -21,9 +26,6 @@ def _code_version() -> str:
     for name in ("records.py", "groups.py", "appointments.py", "documents.py"):
         digest.update((here / name).read_bytes())
     return digest.hexdigest()[:12]
-
-
-FACTS_VERSION = _code_version()
 
 
 @dataclass(frozen=True)

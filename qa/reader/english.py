@@ -11,6 +11,7 @@ from functools import cache
 
 from ..lexicon import bilingual
 from ..text import CJK_RE, nfkc
+from .people import is_name, split_top
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
@@ -297,7 +298,7 @@ def _person(text: str) -> str | None:
 
 def _persons(text: str) -> str | None:
     """People listed with 、: each rendered ("雷健坤（市长）、尹亮（市卫健委副主任）"), names kept as they are."""
-    people = _split_top(text)
+    people = [p for p in split_top(text) if p]
     if len(people) < 2 and not _NAME_POST.match(text):
         return None
     out = []
@@ -307,19 +308,6 @@ def _persons(text: str) -> str | None:
             return None
         out.append(rendered)
     return "; ".join(out) if any(o != p for o, p in zip(out, people)) else None
-
-
-def _split_top(text: str) -> list[str]:
-    parts, depth, cur = [], 0, ""
-    for ch in text:
-        depth += ch in "(（"
-        depth -= ch in ")）"
-        if ch == "、" and depth <= 0:
-            parts.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    return [p for p in parts + [cur] if p]
 
 
 def _listed_body(text: str) -> str | None:
@@ -350,8 +338,6 @@ def _labelled(text: str) -> str | None:
 
 
 def _is_name(text: str) -> bool:
-    from .people import is_name
-
     return all(is_name(n) for n in re.split(r"[、，,]", re.sub(r"[（(][^)）]*[)）]", "", text)))
 
 

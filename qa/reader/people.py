@@ -58,7 +58,8 @@ def _slot_rank(label: str, slots: Sequence[str]) -> int | None:
     return None
 
 
-def _split_top(value: str, sep: str = "、") -> list[str]:
+def split_top(value: str, sep: str = "、") -> list[str]:
+    """Split on `sep` outside brackets: "朱风雷（兼、代）、尹亮" -> ["朱风雷（兼、代）", "尹亮"]."""
     parts, depth, cur = [], 0, ""
     for ch in value:
         depth += ch in "(（"
@@ -83,7 +84,7 @@ def _person(value: str) -> str | None:
     if not cells:
         return None
     first = cells[0]
-    names = [re.sub(r"[(（][^)）]*[)）]|同志$", "", p) for p in _split_top(clean(first))]
+    names = [re.sub(r"[(（][^)）]*[)）]|同志$", "", p) for p in split_top(clean(first))]
     if len(names) > 1 and all(is_name(n) for n in names):  # "朱风雷（兼）、尹亮（兼）"
         return "、".join(names)
     m = _NAME_AT.match(first)
