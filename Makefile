@@ -43,7 +43,7 @@ index/manifest.json: | $(STAMP)
 ingest: $(STAMP)
 	$(VENV)/bin/qa ingest
 
-run: $(STAMP) $(LLM_STAMP) index/manifest.json
+run: $(STAMP) $(LLM_STAMP) ingest  # ingest: about a second when the index is up to date
 	$(VENV)/bin/qa serve --host $(HOST) --port $(PORT)
 
 # headless Chromium (+ CJK fonts) for the slow browser test, tests/test_browser.py

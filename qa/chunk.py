@@ -16,7 +16,7 @@ from .sections import iter_sections
 from .types import Chunk, Document, Section
 
 SEPARATORS = ["\n\n", "\n", "。", "！", "？", "；", ";", "，", ",", ""]
-CHUNKER_VERSION = "sections-v2"
+CHUNKER_VERSION = "sections-v3"  # v3: 5.5.1.2 nests under 5.5.1
 _TABLE_LINE = re.compile(r"\t|\|")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,8 @@ from .parse import parse_text
 from .store import chunk_to_dict, document_to_dict
 from .reader.units import UNITS_VERSION, split_units
 from .text import read_text, squash
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -169,6 +172,12 @@ def unit_vectors(chunks: list, previous: UnitVectors | None, embedder: Embedder 
 def _load_previous(settings: Settings) -> IndexData | None:
     manifest = read_manifest(settings.index_dir)
     if manifest is None:
+        return None
+    built, now = manifest.get("chunker") or {}, chunker_params(settings)
+    if built.get("version") != now["version"] and {**built, "version": now["version"]} == now:
+        # this version chunks differently (the settings did not change): chunk and embed again
+        log.warning("the index was chunked by %s rules, this version uses %s: rebuilding it",
+                    built.get("version"), now["version"])
         return None
     check_compatible(manifest, settings)
     return load_index(settings, check=False)

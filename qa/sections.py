@@ -12,14 +12,15 @@ _CN = "一二三四五六七八九十百零〇"
 _HEADINGS: tuple[tuple[int, re.Pattern[str]], ...] = (
     (0, re.compile(rf"第[{_CN}]+章\s*\S")),
     (0, re.compile(r"附件\s*\d*\s*[：:]?\s*\S{0,38}$")),
-    (1, re.compile(rf"[{_CN}]+\s*[、．.]\s*\S")),
-    (2, re.compile(rf"第[{_CN}]+条\s*\S")),
-    (3, re.compile(rf"[（(]\s*[{_CN}]+\s*[）)]\s*\S")),
-    (5, re.compile(r"\d+\.\d+\.\d+\s*[^\d.．\s]")),
-    (3, re.compile(r"\d+\.\d+\s*[^\d.．\s]")),
-    (1, re.compile(r"\d{1,2}\s+[\u4e00-\u9fff]{2,14}$")),  # "1 总则" in emergency plans
-    (4, re.compile(r"\d{1,2}\s*[.．、]\s*\S")),
-    (5, re.compile(r"[（(]\s*\d{1,2}\s*[）)]\s*\S")),
+    (2, re.compile(rf"[{_CN}]+\s*[、．.]\s*\S")),
+    (4, re.compile(rf"第[{_CN}]+条\s*\S")),
+    (6, re.compile(rf"[（(]\s*[{_CN}]+\s*[）)]\s*\S")),
+    (9, re.compile(r"\d+\.\d+\.\d+\.\d+\s*[^\d.．\s]")),  # 5.5.1.2 sits under 5.5.1
+    (8, re.compile(r"\d+\.\d+\.\d+\s*[^\d.．\s]")),
+    (6, re.compile(r"\d+\.\d+\s*[^\d.．\s]")),
+    (2, re.compile(r"\d{1,2}\s+[\u4e00-\u9fff]{2,14}$")),  # "1 总则" in emergency plans
+    (8, re.compile(r"\d{1,2}\s*[.．、]\s*\S")),
+    (10, re.compile(r"[（(]\s*\d{1,2}\s*[）)]\s*\S")),
 )
 _TITLE_STOP = re.compile(r"[。；;：:！？，,]")
 _MAX_TITLE = 40

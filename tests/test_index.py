@@ -5,7 +5,7 @@ from dataclasses import replace
 import pytest
 
 from qa.errors import IndexMismatchError, IndexMissingError, QAError
-from qa.index import ingest_lock, load_index
+from qa.index import chunker_params, ingest_lock, load_index
 from qa.ingest import ingest
 
 
@@ -65,6 +65,17 @@ def test_manifest_mismatch_is_refused(settings, fake_embedder):
     with pytest.raises(IndexMismatchError, match="embedder"):
         load_index(st)
     assert ingest(other, embedder=fake_embedder, rebuild=True, progress=False).written
+
+
+def test_new_chunking_rules_rebuild_the_index(settings, fake_embedder):
+    ingest(settings, embedder=fake_embedder, progress=False)
+    path = settings.index_dir / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["chunker"]["version"] = "sections-v0"
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    report = ingest(settings, embedder=fake_embedder, progress=False)
+    assert report.written and report.embedded > 0 and not report.reused_files
+    assert load_index(settings).manifest["chunker"] == chunker_params(settings)
 
 
 def test_missing_index_says_run_ingest(settings):

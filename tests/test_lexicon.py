@@ -37,6 +37,6 @@ def test_unit_aliases_go_both_ways():
 def test_question_lexicon_loads_once_and_compiles():
     lex = question_lexicon()
     assert lex is question_lexicon()
-    assert [name for name, _ in lex.types][:3] == ["docnum", "list", "who"]
+    assert [name for name, _ in lex.types][:4] == ["docnum", "list", "dept", "who"]  # "which bureau leads" first
     assert lex.asking.search("是谁") and lex.boilerplate.search("现印发给你们")
     assert any(q.search("多少钱") and a.search("30元") for q, a in lex.measures)

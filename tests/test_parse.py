@@ -4,7 +4,7 @@ import pytest
 
 from qa.errors import ParseError
 from qa.parse import parse_file, parse_text
-from qa.sections import heading_level, iter_sections
+from qa.sections import heading_level, iter_sections, parse_sections
 from qa.text import find_doc_numbers, normalize_doc_number
 
 
@@ -73,9 +73,9 @@ def test_section_tree_offsets_point_at_headings(mini_text):
 
 
 @pytest.mark.parametrize("line,level", [
-    ("一、总体要求", 1), ("（二）组织领导", 3), ("(三)时间安排", 3), ("1. 排查范围", 4), ("2.安全鉴定", 4),
-    ("（1）房屋基本情况", 5), ("第三章 认定标准", 0), ("第七条 企业满足", 2), ("2.3.1 综合组", 5),
-    ("1 总则", 1), ("2020年底，完成", None), ("3月15日前", None), ("各县（区）人民政府", None),
+    ("一、总体要求", 2), ("（二）组织领导", 6), ("(三)时间安排", 6), ("1. 排查范围", 8), ("2.安全鉴定", 8),
+    ("（1）房屋基本情况", 10), ("第三章 认定标准", 0), ("第七条 企业满足", 4), ("2.3.1 综合组", 8),
+    ("5.5.1.2 应急响应措施", 9), ("1 总则", 2), ("2020年底，完成", None), ("3月15日前", None), ("各县（区）人民政府", None),
 ])
 def test_heading_levels(line, level):
     assert heading_level(line) == level
@@ -129,3 +129,10 @@ def test_toc_doc_number_differing_from_body_is_recorded(mini_text):
     doc = next(d for d in parsed.documents if "铁路" in d.title)
     assert doc.doc_number_norm == "阳政办函〔2022〕120号" and doc.page == 53  # matched by title; body wins
     assert any("TOC prints 文号 阳政办发〔2022〕120号" in p for p in parsed.problems)
+
+
+def test_dotted_headings_nest_by_depth():
+    body = "5.5 市级响应\n5.5.1 Ⅳ级响应\n5.5.1.1 启动\n文字\n5.5.1.2 应急响应措施\n(1) 会商机制\n文字\n5.5.2 Ⅲ级响应\n文字\n"
+    paths = [" > ".join(path) for path, _ in iter_sections(parse_sections(body))]
+    assert "5.5 市级响应 > 5.5.1 Ⅳ级响应 > 5.5.1.2 应急响应措施 > (1) 会商机制" in paths
+    assert "5.5 市级响应 > 5.5.2 Ⅲ级响应" in paths

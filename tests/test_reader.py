@@ -14,7 +14,8 @@ from qa.lexical import IdfTable
 from qa.reader import Evidence, Reader, analyse
 from qa.reader.compose import compose, spans_of
 from qa.reader.features import FEATURES, bigram_share, date_match, fills_slot, is_lead_in
-from qa.reader.question import asked_slots, critical_terms, question_type
+from qa.glossary import expand
+from qa.reader.question import asked_slots, critical_terms, has_term, question_type
 from qa.reader.refusal import check, missing_names, missing_specifics, support, years_outside
 from qa.reader.scorer import Scorer, train
 from qa.reader.strategies import Tools, read_sentences
@@ -38,7 +39,9 @@ def hit(text: str, doc_id: str = "d1") -> Hit:
     ("自建房安全专项整治工作领导小组组长是谁", "who"), ("阳政办发〔2022〕57号讲什么", "docnum"),
     ("阳政发〔2022〕19号印发的是什么？", "docnum"), ("5G基站补贴标准是多少", "number"),
     ("办公室设在哪个部门", "dept"), ("什么时候开始施行", "when"), ("认养文物有哪些要求", "list"),
-    ("退费怎么办理", "procedure"), ("Who leads the railway group?", "who"), ("阳泉的天气", "general")])
+    ("退费怎么办理", "procedure"), ("Who leads the railway group?", "who"), ("阳泉的天气", "general"),
+    ("Which bureau leads the survey of 窨井盖?", "dept"), ("What's the reference number of the 2020 plan?", "docnum"),
+    ("What's the size limit for a self-built house?", "number")])
 def test_question_type(question, qtype):
     assert question_type(question) == qtype
 
@@ -58,6 +61,19 @@ def test_analysis_keeps_specifics_years_months_and_unit_aliases():
     assert "人力资源" in q.tokens  # 人社局 -> 人力资源和社会保障局
     assert critical_terms("第四次全国经济普查领导小组组长是谁") == ("第四次",)
     assert "谁" not in "".join(q.content) and "是" not in q.bigrams
+
+
+def test_english_specifics_ordinals_quarters_levels_and_measures():
+    assert critical_terms("Who chairs the leading group for the 8th national census?") == ("第八",)
+    assert "第二" in critical_terms("Which companies won the second quality award?")
+    assert critical_terms("How quickly must counties send the first report?") == ()  # not 第一
+    assert critical_terms("coverage rate in Q3 2022") == ("2022", "第三季度")
+    assert has_term("第三季度", "2022年三季度覆盖率达40%") and not has_term("第一季度", "2022年第二季度")
+    assert "Ⅳ级" in expand("During a Level IV flood response") and "第三季度" in expand("in Q3")
+    assert [m.pattern for m in analyse("Below what washing capacity are plants phased out?").measures] == [
+        "吨|千瓦|瓦|立方米|标准箱|TEU"]
+    assert analyse("Which bureau surveys the city's built-up area?").measures == ()  # an area, not asked
+    assert analyse("Who heads the coking capacity reduction group?").measures == ()
 
 
 def test_units_are_rows_and_sentences_with_exact_offsets():

@@ -14,7 +14,9 @@ from ..text import CJK_RE, is_english, nfkc, squash
 
 _CN_NUM = "一二三四五六七八九十"
 _CRITICAL = re.compile(rf"\d{{2,}}(?:\.\d+)?(?:亿元|万元|亿|万|元|%)?|第[{_CN_NUM}\d]+(?:次|届|批|季度|中学|人民医院|小学)")
-_ORDINAL_EN = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\b|\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b",
+# "8th" anywhere; a word ordinal only before a counted thing ("second batch", not "the first report")
+_COUNTED = r"(?:national |provincial |municipal |city )?(?:census|batch|round|session|plenary|meeting|award|prize|quality award|quarter|phase|stage|group|team|school|middle school|hospital|people's hospital|congress|edition|term|inspection|five-year)"
+_ORDINAL_EN = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)\b|\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)(?= {_COUNTED}\b)",
                          re.I)
 _FIVE_YEAR = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\s+five[- ]year", re.I)
 _ORDINAL_WORDS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
@@ -101,6 +103,8 @@ def has_term(term: str, flat: str) -> bool:
     20亿 and 20亿元), other terms as substrings."""
     m = re.fullmatch(r"(\d+(?:\.\d+)?)(亿元|万元|亿|万|元|%)?", term)
     if not m:
+        if term.startswith("第") and term.endswith("季度"):  # 第三季度 is also printed 2022年三季度
+            term = term[1:]
         return term.lower() in flat.lower()
     unit = (m.group(2) or "").rstrip("元") or ""
     return re.search(rf"(?<![\d.]){re.escape(m.group(1))}(?![\d.]){re.escape(unit)}", flat) is not None
