@@ -165,6 +165,19 @@ def test_document_facts():
     assert stage.subject == "第一阶段：夯实基础"
 
 
+def test_stages_are_found_by_english_name_and_by_position():
+    doc = make_doc("（一）宣传部署阶段（2022年7月1日至2022年7月10日）。\n（二）治理提升阶段（2022年7月11日至2022年8月20日）。\n"
+                   "（三）核查验收阶段（2022年11月1日至11月30日）\n")
+    base = FactBase(extract_document_facts(doc))
+    named = answer_from_facts(analyse("When is the checking and sign-off phase?"), base, [doc.doc_id])
+    assert named.short_answer == "核查验收阶段：2022年11月1日至11月30日"
+    last = answer_from_facts(analyse("When does the final phase of the campaign run?"), base, [doc.doc_id])
+    assert last.short_answer == named.short_answer
+    second = answer_from_facts(analyse("整治第二阶段是什么时候"), base, [doc.doc_id])
+    assert second.short_answer.startswith("治理提升阶段")
+    assert answer_from_facts(analyse("When is the phase of the campaign?"), base, [doc.doc_id]) is None
+
+
 # --- linking and answers ----------------------------------------------------------------------
 
 def _base(*docs: Document) -> FactBase:

@@ -271,6 +271,18 @@ def test_english_short_answers_render_exactly_with_the_original():
     assert render("组长：刘文华；办公室主任：石峥") == "Head: 刘文华; Office Director: 石峥 (组长：刘文华；办公室主任：石峥)"
     assert render("阳政办发〔2022〕57号") is None and render("王耀东") is None  # the same in English
     assert render("整治工作的具体要求") is None  # nothing exact to say: the Chinese is kept
+    assert render("开工前一个月") == "1 month before construction starts (开工前一个月)"
+    assert render("灾害发生后30分钟内") == "within 30 minutes after it occurs (灾害发生后30分钟内)"
+    assert render("核查验收阶段：2020年11月1日至11月30日") == (
+        "1 November to 30 November 2020 (核查验收阶段：2020年11月1日至11月30日)")
+
+
+def test_deadlines_relative_to_an_event_are_when_answers():
+    from qa.reader.spans import answer_span
+
+    text = "（四）建房人在开工前一个月到乡（镇）人民政府规划建设办公室进行登记。"
+    assert answer_span("When must a self-builder register?", "when", text) == "开工前一个月"
+    assert answer_span("多快报告", "when", "各县区防指要在灾害发生后30分钟内将初步情况报告市防指") == "发生后30分钟内"
 
 
 def test_a_sum_of_money_asked_needs_yuan_but_a_rate_does_not():

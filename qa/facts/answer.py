@@ -252,15 +252,8 @@ def _document(q: Analysis, base: FactBase, docs: Sequence[str], titles: dict[str
     if fields[0] == "废止":
         return _repeal(q, base, docs, titles, pairs)
     if fields[0] == "阶段":
-        said = f"{q.text} {expand(q.text)}" if q.english else q.text
-        stages = [(share(_pairs_of(f.subject), said), f) for d in docs[:3] for f in base.by_doc.get(d, [])
-                  if f.role == "阶段"]
-        stages = [(s, f) for s, f in stages if s >= 0.75]
-        if not stages:
-            return None
-        best = max(s for s, _ in stages)
-        f = next(f for s, f in stages if s == best)
-        return FactAnswer((f,), f"{f.subject}：{f.value}", "document")
+        f = _stage(q, base, docs)
+        return FactAnswer((f,), f"{f.subject}：{f.value}", "document") if f else None
     doc_id = docs[0]
     if not routed and share(pairs, titles.get(doc_id, ""), passages.get(doc_id, ""), 1.0) < MIN_TOPIC:
         return None
@@ -292,6 +285,31 @@ def _repeal(q: Analysis, base: FactBase, docs: Sequence[str], titles: dict[str, 
                 title = f"《{f.detail}》" if f.detail and f.detail != f.value else ""
                 return FactAnswer((f,), f"{title}（{f.value}）" if title else f.value, "document")
     return None
+
+
+_STAGE_AT = re.compile(r"\b(first|initial|second|third|fourth|final|last|closing)\b(?=[\w\s-]{0,40}\b(?:phase|stage)s?\b)"
+                       r"|第([一二三四五])阶段|(最后|最终)[一个]*阶段", re.I)
+_AT = {"first": 0, "initial": 0, "second": 1, "third": 2, "fourth": 3, "final": -1, "last": -1, "closing": -1}
+
+
+def _stage(q: Analysis, base: FactBase, docs: Sequence[str]) -> Fact | None:
+    """The stage a question names: by its name (Chinese characters, or the glossary's Chinese for
+    English words, which match a name less closely), else by position ("final phase", 第二阶段)
+    among the stages of the best document that has them."""
+    said = f"{q.text} {expand(q.text)}" if q.english else q.text
+    stages = [(share(_pairs_of(f.subject), said), f) for d in docs[:3] for f in base.by_doc.get(d, [])
+              if f.role == "阶段"]
+    named = [(s, f) for s, f in stages if s >= (0.6 if q.english else 0.75)]
+    if named:
+        best = max(s for s, _ in named)
+        return next(f for s, f in named if s == best)
+    at = _STAGE_AT.search(q.text)
+    if not at or not stages:
+        return None
+    of_doc = sorted((f for _, f in stages if f.doc_id == stages[0][1].doc_id), key=lambda f: f.start)
+    word, digit, last = at.groups()
+    i = -1 if last else "一二三四五".index(digit) if digit else _AT[word.lower()]
+    return of_doc[i] if -len(of_doc) <= i < len(of_doc) else None
 
 
 def _pairs_of(text: str) -> list[str]:

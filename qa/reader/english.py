@@ -23,11 +23,12 @@ _RANGE = re.compile(r"\s*(?:-|—|－|～|~|至|到)+\s*")
 _COUNTERS = {"个": "", "家": "", "项": "", "件": "", "名": "", "所": "", "座": "", "条": "", "批": "", "处": "",
              "人": "people", "户": "households", "辆": "vehicles", "吨": "tonnes", "亩": "mu",
              "平方米": "m²", "平方公里": "km²", "公里": "km", "千米": "km", "米": "m", "千瓦时": "kWh",
-             "千瓦": "kW", "次": "times", "天": "days", "年": "years", "小时": "hours", "个月": "months", "个工作日": "working days",
+             "千瓦": "kW", "次": "times", "天": "days", "年": "years", "小时": "hours", "分钟": "minutes", "个月": "months",
+             "个工作日": "working days",
              "日": "days", "周": "weeks", "元": "yuan"}
 _SCALE = {"万": 1e4, "亿": 1e8, "千": 1e3}
 _NUMBER = re.compile(r"(?P<n>\d+(?:\.\d+)?)\s*(?P<scale>万|亿|千(?![瓦米]))?\s*(?P<unit>元/千瓦时|元/平方米|元/吨|元|%|％|"
-                     r"个工作日|个月|小时|平方公里|平方米|公里|千米|千瓦时|千瓦|[个家项件名所座条批处人户辆吨亩天年次周日米])?"
+                     r"个工作日|个月|小时|分钟|平方公里|平方米|公里|千米|千瓦时|千瓦|[个家项件名所座条批处人户辆吨亩天年次周日米])?"
                      r"\s*(?P<within>及以下|及以上|以内|之内|内|以上|以下|左右)?")
 _EVERY = {"每日": "a day", "每天": "a day", "每周": "a week", "每月": "a month", "每年": "a year", "每季度": "a quarter"}
 
@@ -55,7 +56,7 @@ def _line(text: str) -> str | None:
         if inner:
             return f"in force {inner}" if inner.startswith(("from", "30", "within")) or "after" in inner else f"in force from {inner}"
     for part in (_period, _monthly, _since, _duration, _frequency, _amount, _term, _persons, _labelled, _phrase,
-                 _listed_body):
+                 _listed_body, _stage):
         found = part(text)
         if found:
             return found
@@ -145,7 +146,7 @@ def _number(m: re.Match) -> str | None:
     word = _COUNTERS.get(unit)
     if word is None:
         return None
-    if word in ("days", "years", "hours", "months", "working days", "weeks", "times") and n == 1:
+    if word in ("days", "years", "hours", "minutes", "months", "working days", "weeks", "times") and n == 1:
         word = word.removesuffix("s")
     return f"{figure} {word}".strip()
 
@@ -206,8 +207,21 @@ def _phrase(text: str) -> str | None:
     return f"{word} {rendered}" if word and not rendered.startswith(("at ", "within", "up to", "about")) else rendered
 
 
+_EVENT = {"开工": "construction starts", "施工": "work starts", "竣工": "completion", "验收": "acceptance",
+          "申请": "the application", "受理": "acceptance of the application", "发生": "it occurs",
+          "结束": "the end", "到期": "expiry", "届满": "expiry", "期满": "expiry"}
+
+
 def _duration(text: str) -> str | None:
-    """"1小时内" -> "within 1 hour"; "3个月内" -> "within 3 months"; "7个工作日内" -> "within 7 working days"."""
+    """"1小时内" -> "within 1 hour"; "3个月内" -> "within 3 months"; "7个工作日内" -> "within 7 working days";
+    "开工前一个月" -> "1 month before construction starts"; "发生后30分钟内" -> "within 30 minutes after it occurs"."""
+    event = re.fullmatch(r"[\u4e00-\u9fff]{0,4}?(开工|施工|竣工|验收|申请|受理|发生|结束|到期|届满|期满)([前后])(.+)", text)
+    if event:
+        span = _amount(event.group(3)) or _duration(event.group(3))
+        if not span:
+            return None
+        side = "before" if event.group(2) == "前" else "after"
+        return f"{span} {side} {_EVENT[event.group(1)]}"
     m = _NUMBER.fullmatch(text)
     if not m or not m.group("within") or not m.group("unit"):
         return None
@@ -308,6 +322,13 @@ def _persons(text: str) -> str | None:
             return None
         out.append(rendered)
     return "; ".join(out) if any(o != p for o, p in zip(out, people)) else None
+
+
+def _stage(text: str) -> str | None:
+    """A stage and its dates: "核查验收阶段：2020年11月1日至11月30日" -> "1 November to 30 November 2020"
+    (the stage's Chinese name stays in the bracketed original)."""
+    m = re.fullmatch(r"[\u4e00-\u9fff“”]{2,12}(?:[：:][\u4e00-\u9fff]{2,8})?[：:](.+)", text)
+    return _period(m.group(1)) if m else None
 
 
 def _listed_body(text: str) -> str | None:
