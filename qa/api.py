@@ -99,7 +99,7 @@ class Assistant:
         context = clean_question(context, self.settings.max_question_chars)[0] if context and context.strip() else ""
         timings: dict[str, float] = {}
         extra = (f"{context} {text}",) if context else ()
-        if llm is not None:
+        if llm is not None and self.settings.llm_translate:
             extra += self.writer.keywords(llm, text, timings)
         t = time.perf_counter()
         hits = self._follow_up(text, context, filters, max(k, EVIDENCE_DEPTH), extra) if context else []

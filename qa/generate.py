@@ -1,29 +1,31 @@
-"""LLM answers: numbered passages in, a short answer with [n] citations out — renumbered to the
-passages it cites, and verified (`qa.verify.verify`) before anyone sees it as final."""
+"""LLM answers, evidence first: the reader's answer and its quotes in, the answer said in the
+question's language with [n] marks out, each sentence verified (qa/verify.py) before it is shown."""
 
 from __future__ import annotations
 
+import itertools
+import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .verify import CITATION, verify
-from .llm import LLM, build_messages, clean_reply, is_refusal, parse_citations
+from .llm import LLM, build_messages, clean_reply, evidence_messages, is_refusal
 from .types import Answer, Chunk, Citation, Draft, Final, Hit, StreamEvent
+from .verify import CITATION, claim_problems, passage_text, split_sentences
 
 
 @dataclass(frozen=True)
 class Checked:
-    """What the LLM wrote, checked: text with renumbered [n], its citations, or why it is rejected."""
+    """What the LLM wrote, checked: its verified text, the numbers it cites, or why it is rejected."""
 
     text: str
-    citations: tuple[Citation, ...]
+    cited: tuple[int, ...] = ()
     refused: bool = False
     problem: str = ""  # non-empty: do not show, fall back to the extractive answer
 
 
 def passages_for(hits: list[Hit], k: int) -> list[Chunk]:
-    """The chunks the LLM reads: the top k, one entry per chunk."""
+    """The chunks the LLM reads when the reader has no answer: the top k, one entry per chunk."""
     seen: dict[str, Chunk] = {}
     for hit in hits:
         seen.setdefault(hit.chunk.chunk_id, hit.chunk)
@@ -32,84 +34,128 @@ def passages_for(hits: list[Hit], k: int) -> list[Chunk]:
     return list(seen.values())
 
 
-def stream_draft(llm: LLM, question: str, chunks: list[Chunk], citation: Callable[[Chunk, int], Citation],
-                 max_tokens: int, timeout_s: float) -> Iterator[Draft | Checked]:
-    """Yield text pieces as the model writes them, then one Checked reply.
+def check_sentence(sentence: str, evidence: dict[int, Citation]) -> tuple[str, tuple[int, ...], str]:
+    """(the sentence with its [n] marks, the numbers it cites, a problem or ""). Each claim must be in
+    a passage the sentence cites; a sentence without marks is checked against all the evidence and
+    given the marks of the passages that hold its claims."""
+    refs = [int(n) for n in CITATION.findall(sentence)]
+    missing = sorted({n for n in refs if n not in evidence})
+    if missing:
+        return sentence, (), f"it cites passage(s) {missing} that it was not given"
+    body = CITATION.sub(" ", sentence).strip()
+    cited = [evidence[n] for n in dict.fromkeys(refs)] or list(evidence.values())
+    problems = claim_problems(body, passage_text(cited))
+    if problems:
+        return sentence, (), "; ".join(problems[:3])
+    if refs:
+        return sentence, tuple(dict.fromkeys(refs)), ""
+    claims = len(claim_problems(body, ""))
+    marks = tuple(n for n, c in evidence.items() if claims and len(claim_problems(body, passage_text([c]))) < claims)
+    if not marks:
+        return sentence, (), ""
+    tail = re.search(r"[。！？.!?；;]*$", sentence).start()
+    return sentence[:tail].rstrip() + "".join(f"[{n}]" for n in marks) + sentence[tail:], marks, ""
 
-    A reply that does not finish within `timeout_s` seconds, cites nothing, cites a passage that
-    does not exist, or states a number, date, 文号 or name that is not in the passages it cites,
-    becomes a Checked reply with `problem` set.
-    """
-    messages = build_messages(question, [(n, c.header, c.text) for n, c in enumerate(chunks, start=1)])
+
+def stream_checked(llm: LLM, messages: list[dict], evidence: dict[int, Citation], max_tokens: int,
+                   timeout_s: float) -> Iterator[Draft | Checked]:
+    """The reply sentence by sentence: a `Draft` for each sentence once it verifies (nothing
+    unverified is shown, control tokens never), then one `Checked`. Closing the iterator stops
+    the model."""
     deadline = time.monotonic() + timeout_s
-    pieces: list[str] = []
+    buffer, shown, cited = "", [], []
     stream = llm.generate(messages, max_tokens=max_tokens, temperature=0.0, stream=True)
     try:
-        for piece in stream:
-            pieces.append(piece)
-            yield Draft(piece)
-            if time.monotonic() > deadline:
-                yield Checked("", (), problem=f"the LLM did not finish within {timeout_s:g} s")
-                return
+        for piece in itertools.chain(stream, [None]):
+            if piece is not None:
+                buffer += piece
+                if time.monotonic() > deadline:
+                    yield Checked("", problem=f"the LLM did not finish within {timeout_s:g} s")
+                    return
+            sentences = split_sentences(clean_reply(buffer))
+            done = sentences if piece is None else sentences[:-1]  # the last one may go on
+            for sentence in done[len(shown):]:
+                if is_refusal(sentence) and not shown and piece is None and len(sentences) == 1:
+                    yield Checked("", refused=True)
+                    return
+                text, refs, problem = check_sentence(sentence, evidence)
+                if problem:
+                    yield Checked("", problem=problem)
+                    return
+                shown.append(text)
+                cited += [n for n in refs if n not in cited]
+                yield Draft(text if len(shown) == 1 else _joiner(text) + text)
     finally:
         close = getattr(stream, "close", None)
         if close:
             close()
-    yield check("".join(pieces), chunks, citation)
+    if not shown:
+        yield Checked("", refused=True)
+    elif not cited:
+        yield Checked("", problem="it cites no passage")
+    else:
+        yield Checked("".join(s if i == 0 else _joiner(s) + s for i, s in enumerate(shown)), tuple(cited))
 
 
-def check(reply: str, chunks: list[Chunk], citation: Callable[[Chunk, int], Citation]) -> Checked:
-    """Renumber the reply's citations 1..m in order of use and verify it against those passages."""
-    reply = clean_reply(reply)
-    if is_refusal(reply):
-        return Checked("", (), refused=True)
-    cited = parse_citations(reply)
-    missing = [n for n in cited if not 1 <= n <= len(chunks)]
-    if missing:
-        return Checked(reply, (), problem=f"it cites passage(s) {missing} that it was not given")
-    if not cited:
-        return Checked(reply, (), problem="it cites no passage")
-    renumber = {old: new for new, old in enumerate(cited, start=1)}
-    text = CITATION.sub(lambda m: f"[{renumber[int(m.group(1))]}]", reply)
-    citations = tuple(citation(chunks[old - 1], new) for old, new in renumber.items())
-    problems = verify(text, citations)
-    if problems:
-        return Checked(text, citations, problem="; ".join(problems[:3]))
-    return Checked(text, citations)
+def _joiner(sentence: str) -> str:
+    return " " if re.match(r"[A-Za-z0-9(\"']", sentence) else ""
 
 
 def write(llm: LLM, question: str, hits: list[Hit], k: int, extractive: Answer, reading, sources,
           settings) -> Iterator[StreamEvent]:
-    """The LLM's answer as `Draft` events then a `Final`: the LLM's text when it verifies, a refusal
-    when the LLM finds nothing, else the extractive answer with the reason in `fallback`."""
+    """The LLM's answer as `Draft` events (verified sentences) then a `Final`.
+
+    Evidence first: when the reader found an answer, the LLM gets the question, that short answer
+    and the quotes that support it, and only says it in the question's language; the quotes stay
+    under its words. Otherwise it reads the top passages. An unverified reply falls back to the
+    extractive answer (reason in `fallback`); "NOT_FOUND" over the passages is a refusal."""
     from dataclasses import replace
 
     from .reader import refusal_text
     from .reader.refusal import Refusal
 
-    chunks = passages_for(hits, k)
+    english = reading.question.english
+    if extractive.short_answer and extractive.citations:
+        evidence = {c.n: c for c in extractive.citations}
+        messages = evidence_messages(question, extractive.short_answer,
+                                     [(c.n, _source(c), c.quote) for c in extractive.citations])
+    else:
+        chunks = passages_for(hits, min(k, settings.llm_passages))
+        evidence = {n: sources.cite_chunk(c, n) for n, c in enumerate(chunks, start=1)}
+        messages = build_messages(question, [(n, c.header, c.text) for n, c in enumerate(chunks, start=1)])
     checked = None
     try:
-        for item in stream_draft(llm, question, chunks, sources.cite_chunk, settings.llm_max_tokens,
-                                 settings.llm_timeout):
+        for item in stream_checked(llm, messages, evidence, settings.llm_max_tokens, settings.llm_timeout):
             if isinstance(item, Draft):
                 yield item
             else:
                 checked = item
     except Exception as exc:  # noqa: BLE001 - a broken backend must not lose the answer
-        checked = Checked("", (), problem=f"the LLM failed ({type(exc).__name__}: {exc})")
-    if checked.refused:
+        checked = Checked("", problem=f"the LLM failed ({type(exc).__name__}: {exc})")
+    if checked.refused and not extractive.short_answer:
         suggestions = sources.closest(hits)
-        text = refusal_text(Refusal("llm", ""), reading.question.english, suggestions)
+        text = refusal_text(Refusal("llm", ""), english, suggestions)
         yield Final(Answer(question=question, answer=text, refused=True, mode="llm", notices=extractive.notices,
                            suggestions=suggestions, refusal_rule="llm"))
-    elif checked.problem:
-        note = f"LLM answer not shown: {checked.problem}. This is the extractive answer."
-        yield Final(replace(extractive, notices=extractive.notices + (note,), fallback=checked.problem))
+        return
+    if checked.refused or checked.problem:
+        problem = checked.problem or "it wrote no answer for the reader's answer"
+        note = f"LLM answer not shown: {problem}. This is the extractive answer."
+        yield Final(replace(extractive, notices=extractive.notices + (note,), fallback=problem))
+    elif extractive.short_answer:  # the LLM's words, then the quotes (numbered as before)
+        quotes = extractive.answer.split("\n\n", 1)[1] if "\n\n" in extractive.answer else ""
+        yield Final(replace(extractive, answer=f"{checked.text}\n\n{quotes}".strip(), mode="llm"))
     else:
-        yield Final(Answer(question=question, answer=checked.text, refused=False, mode="llm",
-                           citations=checked.citations, notices=extractive.notices,
-                           short_answer=extractive.short_answer))
+        renumber = {old: new for new, old in enumerate(checked.cited, start=1)}
+        text = CITATION.sub(lambda m: f"[{renumber.get(int(m.group(1)), int(m.group(1)))}]", checked.text)
+        citations = tuple(replace(evidence[old], n=new) for old, new in renumber.items())
+        yield Final(Answer(question=question, answer=text, refused=False, mode="llm", citations=citations,
+                           notices=extractive.notices, short_answer=None))
+
+
+def _source(c: Citation) -> str:
+    section = c.section.split(" > ")[-1] if c.section else ""
+    return f"{c.doc_number or c.title[:30]}{f'（{section}）' if section else ''}"
 
 
 MODES = ("extractive", "llm", "auto")

@@ -364,6 +364,21 @@ def build_messages(question: str, passages: list[tuple[int, str, str]]) -> list[
     return [{"role": "system", "content": p["system"]}, {"role": "user", "content": user}]
 
 
+def evidence_messages(question: str, short_answer: str, evidence: list[tuple[int, str, str]]) -> list[dict]:
+    """System and user messages asking the LLM to say the reader's `short_answer` to `question` in
+    the question's language, from numbered evidence `(n, source, quote)`, citing it as [n]. The
+    system message never changes, so llama.cpp reuses its evaluated state between questions."""
+    if not evidence:
+        raise ValueError("no evidence to answer from")
+    p = prompts()["evidence"]
+    items = "\n".join(p["item"].format(n=n, source=_tidy(source), quote=_tidy(quote)[:240])
+                      for n, source, quote in evidence)
+    language = p["language"]["en" if is_english(question) else "zh"]
+    user = p["user"].format(evidence=items, question=question.strip(), short=short_answer.strip(),
+                            language_instruction=language)
+    return [{"role": "system", "content": p["system"]}, {"role": "user", "content": user}]
+
+
 _CITE = re.compile(r"[\[［【]\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]］】](?!\s*\d+\s*号)")  # not 阳政发[2022]5号
 
 
