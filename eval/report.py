@@ -67,7 +67,8 @@ def render(report: dict) -> str:
            f"{meta['date']} · {meta['machine']}, {meta['cpus']} CPUs (load {_load(meta)}) · embedder {meta['embedder']} · "
            f"{meta['n_questions']} questions · mode {meta['mode']}"
            f"{' · filters ' + json.dumps(filters, ensure_ascii=False) if filters else ''} · "
-           f"code {meta.get('code') or '?'} · {meta['seconds']:.0f} s", ""]
+           f"code {meta.get('code') or '?'} · {meta['seconds']:.0f} s"
+           f"{' · peak RSS ' + str(meta['peak_rss_mb']) + ' MB' if meta.get('peak_rss_mb') else ''}", ""]
     errors = {name: s["overall"]["n_errors"] for name, s in report["configs"].items() if s["overall"]["n_errors"]}
     if errors:
         out += [f"**Errors** (questions that raised; counted as wrong): {errors}", ""]

@@ -13,6 +13,7 @@ import argparse
 import logging
 import os
 import platform
+import resource
 import sys
 import time
 from collections.abc import Callable, Collection, Sequence
@@ -77,6 +78,12 @@ def asker(mode: str) -> Callable[[Assistant, str], tuple[Answer, float | None]]:
     return ask
 
 
+def own_words(answer: Answer) -> str:
+    """The answer's own words: the text before the quoted evidence (the quotes stay in Chinese)."""
+    lead = answer.answer.split("\n\n", 1)[0]
+    return lead if not lead.startswith(("From the gazettes", "公报原文")) else answer.answer
+
+
 def evaluate(assistant: Assistant, question: Question, ask: Callable[[Assistant, str], Answer]) -> Record:
     """Search (retrieval metrics) and ask (answer metrics, latency) one question."""
     expected_doc = normalize_doc_number(question.doc_number) if question.doc_number else None
@@ -113,7 +120,7 @@ def evaluate(assistant: Assistant, question: Question, ask: Callable[[Assistant,
         if question.answerable else None, short_present=bool(answer.short_answer),
         citation_precision=precision, ms=ms, retrieve_ms=answer.timings_ms.get("retrieve", 0.0),
         answer=answer.answer, mode=answer.mode, fallback=bool(answer.fallback), ttft_ms=ttft,
-        language_ok=None if answer.refused else is_english(answer.answer) == (question.lang == "en"),
+        language_ok=None if answer.refused else is_english(own_words(answer)) == (question.lang == "en"),
         short_english=short_in_english(answer.short_answer) if question.lang == "en" and not answer.refused else None,
         top_chunks=tuple(h.chunk.chunk_id for h in hits))
 
@@ -180,6 +187,7 @@ def run(configs: Sequence[str], questions: Sequence[Question], settings: Setting
         "code": code_version(),
         "seconds_per_config": {k: round(v, 1) for k, v in seconds.items()},
         "seconds": round(time.perf_counter() - started, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
     return {"meta": meta, "configs": summaries,
             "records": {name: [asdict(r) for r in rows] for name, rows in records.items()}}

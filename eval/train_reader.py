@@ -113,6 +113,7 @@ class Outcome:
     refused: bool  # refused without thresholds (no unit holds the asked kind of answer)
     correct: bool
     short_correct: bool
+    english: bool = False
 
     def refused_at(self, min_support: float, model: RefusalModel | None = None) -> bool:
         return (self.refused or self.other_rule or (not self.routed and self.support < min_support)
@@ -141,7 +142,7 @@ def outcomes(assistant: Assistant, weights: np.ndarray, examples: list[Example])
             refused=bool(reading.refusal and reading.refusal.rule == "answer_type"),
             correct=e.question.answerable and not answer.refused and answer_correct(answer.answer, must),
             short_correct=e.question.answerable and not answer.refused and short_answer_correct(
-                answer.short_answer or "", must, text)))
+                answer.short_answer or "", must, text), english=q.english))
     return out
 
 
@@ -159,7 +160,7 @@ def rates(results: list[Outcome], min_support: float, model: RefusalModel | None
             "overall": (correct + refused_ok) / len(results) if results else 0.0, "n": len(results), "n_answerable": n_a}
 
 
-MAX_FALSE_REFUSALS = 0.04  # below the issue's 5 % on the training folds, so held-out questions stay within it
+MAX_FALSE_REFUSALS = 0.04  # in each language, below the issue's 5 % on the training folds, so held-out questions stay within it
 PROBABILITY_GRID = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)  # 1.0: the model never refuses
 
 
@@ -175,11 +176,18 @@ def calibrate(results: list[Outcome]) -> tuple[float, RefusalModel | None]:
         model = RefusalModel(weights, bias, 1.0)
     choices = [(s, RefusalModel(model.weights, model.bias, t) if model else None)
                for s in SUPPORT_GRID for t in (PROBABILITY_GRID if model else (1.0,))]
-    allowed = [c for c in choices if rates(results, *c)["false_refusal_rate"] <= MAX_FALSE_REFUSALS]
+    allowed = [c for c in choices if _worst_false_refusals(results, *c) <= MAX_FALSE_REFUSALS]
     if not allowed:  # even the most permissive choice refuses too much: take the least refusing
         return min(choices, key=lambda c: (rates(results, *c)["false_refusal_rate"], c[0]))
     return max(allowed, key=lambda c: (round(rates(results, *c)["overall"], 6), -c[0],
                                        c[1].threshold if c[1] else 1.0))
+
+
+def _worst_false_refusals(results: list[Outcome], min_support: float, model: RefusalModel | None) -> float:
+    """The higher false-refusal rate of the Chinese and the English questions: a threshold that
+    refuses few questions overall but many English ones is not allowed."""
+    groups = [[o for o in results if o.english == lang] for lang in (False, True)]
+    return max(rates(g, min_support, model)["false_refusal_rate"] or 0.0 for g in groups if g)
 
 
 def cross_validate(assistant: Assistant, dev: list[Example], synth: list[Example], folds: int,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from .llm import LLM, build_messages, clean_reply, evidence_messages, is_refusal
 from .types import Answer, Chunk, Citation, Draft, Final, Hit, StreamEvent
+from .text import squash
 from .verify import CITATION, claim_problems, passage_text, split_sentences
 
 
@@ -34,31 +35,32 @@ def passages_for(hits: list[Hit], k: int) -> list[Chunk]:
     return list(seen.values())
 
 
-def check_sentence(sentence: str, evidence: dict[int, Citation]) -> tuple[str, tuple[int, ...], str]:
+def check_sentence(sentence: str, evidence: dict[int, Citation], answer: str = "") -> tuple[str, tuple[int, ...], str]:
     """(the sentence with its [n] marks, the numbers it cites, a problem or ""). Each claim must be in
-    a passage the sentence cites; a sentence without marks is checked against all the evidence and
-    given the marks of the passages that hold its claims."""
+    a passage the sentence cites or in the reader's `answer` (its dates and 文号 come from the cited
+    document's records); a sentence without marks is checked against all the evidence and given
+    the marks of the passages that hold its claims (all of them when it states no checkable claim)."""
     refs = [int(n) for n in CITATION.findall(sentence)]
     missing = sorted({n for n in refs if n not in evidence})
     if missing:
         return sentence, (), f"it cites passage(s) {missing} that it was not given"
     body = CITATION.sub(" ", sentence).strip()
     cited = [evidence[n] for n in dict.fromkeys(refs)] or list(evidence.values())
-    problems = claim_problems(body, passage_text(cited))
+    problems = claim_problems(body, passage_text(cited) + squash(answer))
     if problems:
         return sentence, (), "; ".join(problems[:3])
     if refs:
         return sentence, tuple(dict.fromkeys(refs)), ""
     claims = len(claim_problems(body, ""))
-    marks = tuple(n for n, c in evidence.items() if claims and len(claim_problems(body, passage_text([c]))) < claims)
-    if not marks:
-        return sentence, (), ""
+    marks = tuple(n for n, c in evidence.items() if not claims or len(claim_problems(body, passage_text([c]))) < claims)
+    if not marks:  # its claims are in the reader's answer only: the passages of the answer
+        marks = tuple(evidence)
     tail = re.search(r"[。！？.!?；;]*$", sentence).start()
     return sentence[:tail].rstrip() + "".join(f"[{n}]" for n in marks) + sentence[tail:], marks, ""
 
 
 def stream_checked(llm: LLM, messages: list[dict], evidence: dict[int, Citation], max_tokens: int,
-                   timeout_s: float) -> Iterator[Draft | Checked]:
+                   timeout_s: float, answer: str = "") -> Iterator[Draft | Checked]:
     """The reply sentence by sentence: a `Draft` for each sentence once it verifies (nothing
     unverified is shown, control tokens never), then one `Checked`. Closing the iterator stops
     the model."""
@@ -78,7 +80,7 @@ def stream_checked(llm: LLM, messages: list[dict], evidence: dict[int, Citation]
                 if is_refusal(sentence) and not shown and piece is None and len(sentences) == 1:
                     yield Checked("", refused=True)
                     return
-                text, refs, problem = check_sentence(sentence, evidence)
+                text, refs, problem = check_sentence(sentence, evidence, answer)
                 if problem:
                     yield Checked("", problem=problem)
                     return
@@ -115,9 +117,9 @@ def write(llm: LLM, question: str, hits: list[Hit], k: int, extractive: Answer, 
     from .reader.refusal import Refusal
 
     english = reading.question.english
-    if extractive.short_answer and extractive.citations:
+    if extractive.citations:  # what the reader quotes, with its short answer when it has one
         evidence = {c.n: c for c in extractive.citations}
-        messages = evidence_messages(question, extractive.short_answer,
+        messages = evidence_messages(question, extractive.short_answer or "",
                                      [(c.n, _source(c), c.quote) for c in extractive.citations])
     else:
         chunks = passages_for(hits, min(k, settings.llm_passages))
@@ -125,14 +127,15 @@ def write(llm: LLM, question: str, hits: list[Hit], k: int, extractive: Answer, 
         messages = build_messages(question, [(n, c.header, c.text) for n, c in enumerate(chunks, start=1)])
     checked = None
     try:
-        for item in stream_checked(llm, messages, evidence, settings.llm_max_tokens, settings.llm_timeout):
+        for item in stream_checked(llm, messages, evidence, settings.llm_max_tokens, settings.llm_timeout,
+                                   extractive.short_answer or ""):
             if isinstance(item, Draft):
                 yield item
             else:
                 checked = item
     except Exception as exc:  # noqa: BLE001 - a broken backend must not lose the answer
         checked = Checked("", problem=f"the LLM failed ({type(exc).__name__}: {exc})")
-    if checked.refused and not extractive.short_answer:
+    if checked.refused and not extractive.citations:
         suggestions = sources.closest(hits)
         text = refusal_text(Refusal("llm", ""), english, suggestions)
         yield Final(Answer(question=question, answer=text, refused=True, mode="llm", notices=extractive.notices,
@@ -142,7 +145,7 @@ def write(llm: LLM, question: str, hits: list[Hit], k: int, extractive: Answer, 
         problem = checked.problem or "it wrote no answer for the reader's answer"
         note = f"LLM answer not shown: {problem}. This is the extractive answer."
         yield Final(replace(extractive, notices=extractive.notices + (note,), fallback=problem))
-    elif extractive.short_answer:  # the LLM's words, then the quotes (numbered as before)
+    elif extractive.citations:  # the LLM's words, then the quotes (numbered as before)
         quotes = extractive.answer.split("\n\n", 1)[1] if "\n\n" in extractive.answer else ""
         yield Final(replace(extractive, answer=f"{checked.text}\n\n{quotes}".strip(), mode="llm"))
     else:

@@ -374,7 +374,7 @@ def evidence_messages(question: str, short_answer: str, evidence: list[tuple[int
     items = "\n".join(p["item"].format(n=n, source=_tidy(source), quote=_tidy(quote)[:240])
                       for n, source, quote in evidence)
     language = p["language"]["en" if is_english(question) else "zh"]
-    user = p["user"].format(evidence=items, question=question.strip(), short=short_answer.strip(),
+    user = p["user"].format(evidence=items, question=question.strip(), short=short_answer.strip() or p["unknown"],
                             language_instruction=language)
     return [{"role": "system", "content": p["system"]}, {"role": "user", "content": user}]
 

@@ -145,9 +145,9 @@ def respond(backend: Backend, question: str, history: list | None, previous: lis
         draft = ""
         for event in assistant.ask_stream(question, filters=make_filters(year, category), mode=mode,
                                           context=follow_up_context(question, previous)):
-            if isinstance(event, Draft):  # LLM text as it is written: a draft until it is verified
+            if isinstance(event, Draft):  # LLM sentences, each shown once it verifies; the Final replaces them
                 draft += event.text
-                history[-1] = {"role": "assistant", "content": f"*草稿，核对中 / draft, checking…*\n\n{md_text(draft)}"}
+                history[-1] = {"role": "assistant", "content": f"*生成中（每句已核对） / writing, each sentence checked…*\n\n{md_text(draft)}"}
                 yield history, previous, ""
             elif isinstance(event, Final):
                 answer = event.answer

@@ -53,7 +53,8 @@ def claim_problems(body: str, passages: str) -> list[str]:
     body = DOC_NUMBER_RE.sub(" ", nfkc(body))
     if CJK_RE.search(body) and not re.search(r"[A-Za-z]{3,}", body):
         for number in _NUMBERS.findall(squash(body)):  # with its unit, not as part of a longer number
-            if not re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", passages):
+            tail = r"(?![\d])" if number[-1].isdigit() else ""  # 20 is not in 200; 2020年 is in 2020年11月
+            if not re.search(rf"(?<![\d.]){re.escape(number)}{tail}", passages):
                 problems.append(f"number {number} is not in the cited passages")
     else:  # English: numbers by value ("1,200,000 tonnes" is 120万吨)
         allowed = passage_values(passages)

@@ -144,3 +144,21 @@ def test_cli_mode_option(settings, fake_embedder, monkeypatch):
     assert ok.exit_code == 0 and json.loads(ok.stdout)["mode"] == "extractive"
     bad = CliRunner().invoke(main, ["ask", Q, "--mode", "llm"])
     assert bad.exit_code == 2 and "make llm-install" in bad.output
+
+
+def test_closing_the_stream_stops_the_llm(assistant, scripted_llm):
+    stopped = []
+
+    class Slow(scripted_llm):
+        def _stream(self, *args):
+            try:
+                yield "组长是韩加政[1]。"
+                yield "办公室设在"
+                yield "市住建局[1]。"
+            finally:
+                stopped.append(True)
+
+    stream = with_llm(assistant, Slow([])).ask_stream(Q, mode="llm")
+    first = next(e for e in stream if isinstance(e, Draft))
+    stream.close()  # a new question or a stop button: the generation is cancelled
+    assert first.text == "组长是韩加政[1]。" and stopped == [True]

@@ -39,6 +39,27 @@ def test_llama_cpp_answers_from_the_passage_with_a_citation(gguf):
     assert time.monotonic() - started < 60
 
 
+def test_evidence_first_answers_in_english_and_every_sentence_verifies(gguf):
+    from qa.generate import stream_checked
+    from qa.llm import evidence_messages
+    from qa.types import Citation, Draft
+
+    cites = {1: Citation(1, "d", "阳泉市自建房安全专项整治实施方案", "阳政办发〔2022〕57号", "2022年第4期", 12,
+                         "六、保障措施", "市长任组长", ""),
+             2: Citation(2, "d", "阳泉市自建房安全专项整治实施方案", "阳政办发〔2022〕57号", "2022年第4期", 12,
+                         "六、保障措施", "办公室设在市住建局", "")}
+    messages = evidence_messages("who leads the 自建房 inspection?",
+                                 "Head: the Mayor; Office: the Municipal Housing and Urban-Rural Development Bureau",
+                                 [(n, "阳政办发〔2022〕57号", c.quote) for n, c in cites.items()])
+    llm = LlamaCppLLM(gguf, n_ctx=2048, n_threads=2)
+    events = list(stream_checked(llm, messages, cites, 120, 60))
+    checked = events[-1]
+    assert not checked.problem and not checked.refused and checked.cited, checked
+    drafts = "".join(e.text for e in events if isinstance(e, Draft))
+    assert "mayor" in drafts.lower(), drafts
+    assert not is_refusal(drafts) and "[" in drafts
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

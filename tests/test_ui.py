@@ -132,14 +132,11 @@ def test_follow_up_passes_the_previous_question_as_context(assistant):
     assert calls == [(QUESTION, "extractive")]
 
 
-def test_llm_draft_is_shown_as_a_draft_then_the_verified_answer(assistant, scripted_llm):
-    from qa.generate import passages_for
-
-    n = next(i for i, c in enumerate(passages_for(assistant.search(QUESTION, k=8), 5), 1) if "韩加政" in c.text)
-    assistant.writer.use(scripted_llm([f"组长是韩加政[{n}]。"]))
+def test_llm_sentences_are_shown_as_they_verify_then_the_final_answer(assistant, scripted_llm):
+    assistant.writer.use(scripted_llm(["组长是韩加政[1]。"]))
     turns = [h[-1]["content"] for h, _, _ in respond(Backend(assistant), QUESTION, [], [], mode="llm", delay=0)]
-    assert any("draft, checking" in t for t in turns)
-    assert "组长是韩加政\\[1\\]" in turns[-1] and "draft" not in turns[-1] and "/doc/" in turns[-1]
+    assert any("each sentence checked" in t for t in turns)
+    assert "组长是韩加政\\[1\\]" in turns[-1] and "checked…" not in turns[-1] and "/doc/" in turns[-1]
 
 
 def test_ask_api_returns_the_cli_contract(assistant):
