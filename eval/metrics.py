@@ -12,7 +12,7 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from qa.text import squash
+from qa.text import is_english, squash
 from qa.types import Citation
 
 KS = (1, 3, 5, 10)
@@ -95,6 +95,15 @@ def short_in_english(short: str | None) -> bool:
         return True
     lines = [re.sub(r"[（(][^)）]*[)）]", "", squash(line)) for line in short.splitlines() if line.strip()]
     return all(_NAME_OR_NUMBER.fullmatch(line) for line in lines)
+
+
+def in_language(text: str, english: bool) -> bool:
+    """An answer's own words are in the question's language: English for an English question — or
+    only a name, figure or 文号, which has no English form (as for short answers) — else Chinese."""
+    if not english:
+        return not is_english(text)
+    bare = re.sub(r"\[\d+\]", "", text).strip()
+    return is_english(bare) or (bool(bare) and short_in_english(bare))
 
 
 def citation_precision(citations: Sequence[Citation], must_include: Iterable[str],

@@ -13,6 +13,7 @@ import argparse
 import logging
 import os
 import platform
+import re
 import resource
 import sys
 import time
@@ -23,7 +24,6 @@ from pathlib import Path
 
 from qa.api import Assistant
 from qa.retrieve import SEARCHERS as RETRIEVER_SEARCHERS, Retriever
-from qa.text import is_english
 from qa.config import ROOT, Settings, load_settings
 from qa.embed import Embedder, load_embedder
 from qa.errors import QAError
@@ -32,7 +32,7 @@ from qa.text import normalize_doc_number
 from qa.types import Answer, Draft, Final
 
 from .dataset import DEFAULT_QUESTIONS, TYPES, Question, load_questions
-from .metrics import (Record, answer_correct, citation_precision, evidence_rank, norm, short_answer_correct,
+from .metrics import (Record, answer_correct, citation_precision, evidence_rank, in_language, norm, short_answer_correct,
                       short_in_english, summarize)
 from .report import write_report
 
@@ -79,9 +79,11 @@ def asker(mode: str) -> Callable[[Assistant, str], tuple[Answer, float | None]]:
 
 
 def own_words(answer: Answer) -> str:
-    """The answer's own words: the text before the quoted evidence (the quotes stay in Chinese)."""
+    """The answer's own words: the text before the quoted evidence (the quotes stay in Chinese),
+    without the bracketed Chinese originals an English rendering carries ("500,000 yuan (50万元)")."""
     lead = answer.answer.split("\n\n", 1)[0]
-    return lead if not lead.startswith(("From the gazettes", "公报原文")) else answer.answer
+    lead = lead if not lead.startswith(("From the gazettes", "公报原文")) else answer.answer
+    return re.sub(r"[（(][^()（）]*[\u4e00-\u9fff][^()（）]*[)）]", " ", lead)
 
 
 def evaluate(assistant: Assistant, question: Question, ask: Callable[[Assistant, str], Answer]) -> Record:
@@ -120,7 +122,7 @@ def evaluate(assistant: Assistant, question: Question, ask: Callable[[Assistant,
         if question.answerable else None, short_present=bool(answer.short_answer),
         citation_precision=precision, ms=ms, retrieve_ms=answer.timings_ms.get("retrieve", 0.0),
         answer=answer.answer, mode=answer.mode, fallback=bool(answer.fallback), ttft_ms=ttft,
-        language_ok=None if answer.refused else is_english(own_words(answer)) == (question.lang == "en"),
+        language_ok=None if answer.refused else in_language(own_words(answer), question.lang == "en"),
         short_english=short_in_english(answer.short_answer) if question.lang == "en" and not answer.refused else None,
         top_chunks=tuple(h.chunk.chunk_id for h in hits))
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from .llm import LLM, build_messages, clean_reply, evidence_messages, is_refusal
 from .types import Answer, Chunk, Citation, Draft, Final, Hit, StreamEvent
 from .text import squash
-from .verify import CITATION, claim_problems, passage_text, split_sentences
+from .verify import CITATION, claim_problems, passage_text, person_names, split_sentences
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,10 @@ def stream_checked(llm: LLM, messages: list[dict], evidence: dict[int, Citation]
         close = getattr(stream, "close", None)
         if close:
             close()
-    if not shown:
+    names = [n for n in person_names(answer) if n in squash(answer)]
+    if shown and names and not any(n in squash("".join(shown)) for n in names):
+        yield Checked("", problem=f"the answer's name {names[0]} is not written as it is (pinyin or left out)")
+    elif not shown:
         yield Checked("", refused=True)
     elif not cited:
         yield Checked("", problem="it cites no passage")
@@ -146,7 +149,9 @@ def write(llm: LLM, question: str, hits: list[Hit], k: int, extractive: Answer, 
         note = f"LLM answer not shown: {problem}. This is the extractive answer."
         yield Final(replace(extractive, notices=extractive.notices + (note,), fallback=problem))
     elif extractive.citations:  # the LLM's words, then the quotes (numbered as before)
-        quotes = extractive.answer.split("\n\n", 1)[1] if "\n\n" in extractive.answer else ""
+        quotes = extractive.answer  # the quoted evidence, without the reader's short answer line
+        if extractive.short_answer:
+            quotes = quotes.split("\n\n", 1)[1] if "\n\n" in quotes else ""
         yield Final(replace(extractive, answer=f"{checked.text}\n\n{quotes}".strip(), mode="llm"))
     else:
         renumber = {old: new for new, old in enumerate(checked.cited, start=1)}

@@ -185,3 +185,11 @@ def test_short_answer_in_english():
     assert short_in_english("the Mayor (市长)") and short_in_english("0.35 yuan/kWh (0.35元/千瓦时)")
     assert short_in_english("阳政办发〔2022〕57号") and short_in_english("黄海涛、王存才") and short_in_english("5:2:3")
     assert not short_in_english("市住建局分管副局长") and not short_in_english(None)
+
+
+def test_an_answer_is_in_the_questions_language_or_only_a_name_or_figure():
+    from eval.metrics import in_language
+
+    assert in_language("The office director is 张华 [1].", True) and in_language("张华 [1]", True)
+    assert in_language("500,000 yuan [1]", True) and not in_language("陈志杰为阳泉市公安局常务副局长[1]", True)
+    assert in_language("组长是张华[1]。", False) and not in_language("The leader is 张华.", False)
