@@ -272,6 +272,10 @@ def test_english_short_answers_render_exactly_with_the_original():
     assert render("阳政办发〔2022〕57号") is None and render("王耀东") is None  # the same in English
     assert render("整治工作的具体要求") is None  # nothing exact to say: the Chinese is kept
     assert render("开工前一个月") == "1 month before construction starts (开工前一个月)"
+    assert render("康建光：2021年2月4日（阳政任字〔2021〕2号）任命为阳泉市大数据应用局局长").startswith(
+        "康建光 was appointed the Director of the Municipal Big Data Application Bureau on 4 February 2021 (阳政任字〔2021〕2号)")
+    assert render("2020年1月23日（阳政任字〔2020〕3号）免去阳泉市民政局局长").startswith(
+        "Removed as Director of the Municipal Civil Affairs Bureau on 23 January 2020")
     assert render("灾害发生后30分钟内") == "within 30 minutes after it occurs (灾害发生后30分钟内)"
     assert render("核查验收阶段：2020年11月1日至11月30日") == (
         "1 November to 30 November 2020 (核查验收阶段：2020年11月1日至11月30日)")

@@ -56,7 +56,7 @@ def _line(text: str) -> str | None:
         if inner:
             return f"in force {inner}" if inner.startswith(("from", "30", "within")) or "after" in inner else f"in force from {inner}"
     for part in (_period, _monthly, _since, _duration, _frequency, _amount, _term, _persons, _labelled, _phrase,
-                 _listed_body, _stage):
+                 _listed_body, _stage, _appointments):
         found = part(text)
         if found:
             return found
@@ -322,6 +322,30 @@ def _persons(text: str) -> str | None:
             return None
         out.append(rendered)
     return "; ".join(out) if any(o != p for o, p in zip(out, people)) else None
+
+
+_APPOINTED = re.compile(r"(?:([\u4e00-\u9fff]{2,4})[：:])?(\d{4})年(\d{1,2})月(\d{1,2})日[（(]([^)）]+)[)）]"
+                        r"(任命为|聘任为|免去|解聘)(.+)")
+_VERB = {"任命为": "appointed", "聘任为": "engaged as", "免去": "removed as", "解聘": "dismissed as"}
+
+
+def _appointments(text: str) -> str | None:
+    """Appointment records: "康建光：2021年2月4日（阳政任字〔2021〕2号）任命为阳泉市政务服务中心主任" ->
+    "康建光 was appointed the Director of the Municipal Government Affairs Service Center on 4 February
+    2021 (阳政任字〔2021〕2号)"; several records separated by "；"."""
+    out = []
+    for part in re.split(r"[；;]", text):
+        m = _APPOINTED.fullmatch(part.strip())
+        if not m or not 1 <= int(m.group(3)) <= 12:
+            return None
+        name, y, mo, d, number, verb, post = m.groups()
+        title = _term(post)
+        if title is None:
+            return None
+        what = f"{_VERB[verb]} {title.removeprefix('the ') if verb != '任命为' else title}"
+        out.append(f"{f'{name} was {what}' if name else what[0].upper() + what[1:]} "
+                   f"on {int(d)} {MONTHS[int(mo) - 1]} {y} ({number})")
+    return "; ".join(out) or None
 
 
 def _stage(text: str) -> str | None:
