@@ -91,7 +91,10 @@ def stream_checked(llm: LLM, messages: list[dict], evidence: dict[int, Citation]
         close = getattr(stream, "close", None)
         if close:
             close()
-    names = [n for n in person_names(answer) if n in squash(answer)]
+    from .reader.people import is_name
+
+    names = [n for n in person_names(answer) if is_name(n)  # a name the answer gives as one (not 阳泉, 公正)
+             and re.search(rf"(?:^|[；;、，,]){n}(?=[：:（(为]|$)", answer)]
     if shown and names and not any(n in squash("".join(shown)) for n in names):
         yield Checked("", problem=f"the answer's name {names[0]} is not written as it is (pinyin or left out)")
     elif not shown:
@@ -130,8 +133,9 @@ def write(llm: LLM, question: str, hits: list[Hit], k: int, extractive: Answer, 
         messages = build_messages(question, [(n, c.header, c.text) for n, c in enumerate(chunks, start=1)])
     checked = None
     try:
-        for item in stream_checked(llm, messages, evidence, settings.llm_max_tokens, settings.llm_timeout,
-                                   extractive.short_answer or ""):
+        figures = "；".join(f"{n}；{n}年" for n in re.findall(r"[0-9]+", question))  # it may repeat the question's
+        said = f"{extractive.short_answer or ''}；{figures}"
+        for item in stream_checked(llm, messages, evidence, settings.llm_max_tokens, settings.llm_timeout, said):
             if isinstance(item, Draft):
                 yield item
             else:
