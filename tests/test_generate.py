@@ -162,3 +162,14 @@ def test_closing_the_stream_stops_the_llm(assistant, scripted_llm):
     first = next(e for e in stream if isinstance(e, Draft))
     stream.close()  # a new question or a stop button: the generation is cancelled
     assert first.text == "组长是韩加政[1]。" and stopped == [True]
+
+
+def test_document_numbers_match_their_full_form_and_question_figures_may_be_repeated():
+    from qa.generate import check_sentence
+    from qa.types import Citation
+
+    cite = Citation(1, "d", "关于康建光任职的通知", "阳政任字〔2021〕2号", "2021年第1期", 3, "", "康建光为阳泉市政务服务中心主任", "")
+    assert check_sentence("康建光 was appointed on 4 February 2021 (政任字〔2021〕2号) [1].", {1: cite},
+                          "2021年2月4日")[2] == ""
+    assert "2023" in check_sentence("In 2023 康建光 became director [1].", {1: cite})[2]
+    assert check_sentence("In 2023 康建光 became director [1].", {1: cite}, "；2023；2023年")[2] == ""
