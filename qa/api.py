@@ -118,7 +118,7 @@ class Assistant:
         timings["answer"] = (time.perf_counter() - t) * 1000
         if llm is not None and not answer.refused:
             t = time.perf_counter()
-            for event in write(llm, text, hits, k, answer, reading, self.sources, self.settings):
+            for event in write(llm, text, answer, self.settings):  # only a question the reader answered
                 if isinstance(event, Draft):
                     yield event
                 else:

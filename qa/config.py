@@ -60,7 +60,6 @@ class Settings:
     llm_model: str = ""  # model name sent to the server
     llm_timeout: float = 60.0  # seconds
     llm_max_tokens: int = 160  # a small model may loop; answers are 1-3 sentences
-    llm_passages: int = 3  # passages the LLM reads when the reader found no answer
     llm_translate: bool = False  # LLM keywords for English questions (the lexicon does without; costs ~1-2 s)
     llm_threads: int = 2
     llm_ctx: int = 4096
@@ -103,7 +102,7 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
     "dense_k": (1, None), "bm25_k": (1, None), "rrf_k": (0, None), "k": (1, None),
     "dense_weight": (0, None), "bm25_weight": (0, None),
     "refuse_support": (-1, 1),  # a share of the question; -1 = calibrated
-    "max_question_chars": (1, None), "llm_timeout": (0, None), "llm_max_tokens": (1, None), "llm_passages": (1, 8),
+    "max_question_chars": (1, None), "llm_timeout": (0, None), "llm_max_tokens": (1, None),
     "llm_threads": (1, None), "llm_ctx": (1, None), "port": (1, 65535),
 }
 

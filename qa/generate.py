@@ -9,8 +9,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .llm import LLM, build_messages, clean_reply, evidence_messages, is_refusal
-from .types import Answer, Chunk, Citation, Draft, Final, Hit, StreamEvent
+from .llm import LLM, clean_reply, evidence_messages, is_refusal
+from .types import Answer, Citation, Draft, Final, StreamEvent
 from .text import squash
 from .verify import CITATION, claim_problems, passage_text, person_names, split_sentences
 
@@ -23,16 +23,6 @@ class Checked:
     cited: tuple[int, ...] = ()
     refused: bool = False
     problem: str = ""  # non-empty: do not show, fall back to the extractive answer
-
-
-def passages_for(hits: list[Hit], k: int) -> list[Chunk]:
-    """The chunks the LLM reads when the reader has no answer: the top k, one entry per chunk."""
-    seen: dict[str, Chunk] = {}
-    for hit in hits:
-        seen.setdefault(hit.chunk.chunk_id, hit.chunk)
-        if len(seen) == k:
-            break
-    return list(seen.values())
 
 
 def check_sentence(sentence: str, evidence: dict[int, Citation], answer: str = "") -> tuple[str, tuple[int, ...], str]:
@@ -109,60 +99,37 @@ def _joiner(sentence: str) -> str:
     return " " if re.match(r"[A-Za-z0-9(\"']", sentence) else ""
 
 
-def write(llm: LLM, question: str, hits: list[Hit], k: int, extractive: Answer, reading, sources,
-          settings) -> Iterator[StreamEvent]:
-    """The LLM's answer as `Draft` events (verified sentences) then a `Final`.
-
-    Evidence first: when the reader found an answer, the LLM gets the question, that short answer
-    and the quotes that support it, and only says it in the question's language; the quotes stay
-    under its words. Otherwise it reads the top passages. An unverified reply falls back to the
-    extractive answer (reason in `fallback`); "NOT_FOUND" over the passages is a refusal."""
+def write(llm: LLM, question: str, extractive: Answer, settings) -> Iterator[StreamEvent]:
+    """The LLM's answer to a question the reader answered, as `Draft` events (verified sentences)
+    then a `Final`. Evidence first: the LLM gets the question, the reader's short answer and the
+    quotes that support it, and only says the answer in the question's language; the quotes stay
+    under its words. An unverified reply, or NOT_FOUND, falls back to the extractive answer (the
+    reason in `fallback`): refusals are the reader's alone."""
     from dataclasses import replace
 
-    from .reader import refusal_text
-    from .reader.refusal import Refusal
-
-    english = reading.question.english
-    if extractive.citations:  # what the reader quotes, with its short answer when it has one
-        evidence = {c.n: c for c in extractive.citations}
-        messages = evidence_messages(question, extractive.short_answer or "",
-                                     [(c.n, _source(c), c.quote) for c in extractive.citations])
-    else:
-        chunks = passages_for(hits, min(k, settings.llm_passages))
-        evidence = {n: sources.cite_chunk(c, n) for n, c in enumerate(chunks, start=1)}
-        messages = build_messages(question, [(n, c.header, c.text) for n, c in enumerate(chunks, start=1)])
+    evidence = {c.n: c for c in extractive.citations}
+    messages = evidence_messages(question, extractive.short_answer or "",
+                                 [(c.n, _source(c), c.quote) for c in extractive.citations])
+    figures = "；".join(f"{n}；{n}年" for n in re.findall(r"[0-9]+", question))  # it may repeat the question's
+    trusted = f"{extractive.short_answer or ''}；{figures}"
     checked = None
     try:
-        figures = "；".join(f"{n}；{n}年" for n in re.findall(r"[0-9]+", question))  # it may repeat the question's
-        said = f"{extractive.short_answer or ''}；{figures}"
-        for item in stream_checked(llm, messages, evidence, settings.llm_max_tokens, settings.llm_timeout, said):
+        for item in stream_checked(llm, messages, evidence, settings.llm_max_tokens, settings.llm_timeout, trusted):
             if isinstance(item, Draft):
                 yield item
             else:
                 checked = item
     except Exception as exc:  # noqa: BLE001 - a broken backend must not lose the answer
         checked = Checked("", problem=f"the LLM failed ({type(exc).__name__}: {exc})")
-    if checked.refused and not extractive.citations:
-        suggestions = sources.closest(hits)
-        text = refusal_text(Refusal("llm", ""), english, suggestions)
-        yield Final(Answer(question=question, answer=text, refused=True, mode="llm", notices=extractive.notices,
-                           suggestions=suggestions, refusal_rule="llm"))
-        return
     if checked.refused or checked.problem:
         problem = checked.problem or "it wrote no answer for the reader's answer"
         note = f"LLM answer not shown: {problem}. This is the extractive answer."
         yield Final(replace(extractive, notices=extractive.notices + (note,), fallback=problem))
-    elif extractive.citations:  # the LLM's words, then the quotes (numbered as before)
-        quotes = extractive.answer  # the quoted evidence, without the reader's short answer line
-        if extractive.short_answer:
-            quotes = quotes.split("\n\n", 1)[1] if "\n\n" in quotes else ""
-        yield Final(replace(extractive, answer=f"{checked.text}\n\n{quotes}".strip(), mode="llm"))
-    else:
-        renumber = {old: new for new, old in enumerate(checked.cited, start=1)}
-        text = CITATION.sub(lambda m: f"[{renumber.get(int(m.group(1)), int(m.group(1)))}]", checked.text)
-        citations = tuple(replace(evidence[old], n=new) for old, new in renumber.items())
-        yield Final(Answer(question=question, answer=text, refused=False, mode="llm", citations=citations,
-                           notices=extractive.notices, short_answer=None))
+        return
+    quotes = extractive.answer  # the quoted evidence, without the reader's short answer line
+    if extractive.short_answer:
+        quotes = quotes.split("\n\n", 1)[1] if "\n\n" in quotes else ""
+    yield Final(replace(extractive, answer=f"{checked.text}\n\n{quotes}".strip(), mode="llm"))
 
 
 def _source(c: Citation) -> str:

@@ -80,7 +80,7 @@ def test_english_sentences_are_checked_by_value_and_through_the_lexicon():
     assert check_sentence("Plants below 1,200,000 tonnes a year are closed.", {1: cite})[1] == (1,)
 
 
-def test_passages_mode_when_the_reader_has_no_short_answer(scripted_llm):
+def test_stream_checked_marks_a_bare_not_found_as_refused(scripted_llm):
     from qa.generate import stream_checked
     from qa.llm import build_messages
     from qa.types import Citation
@@ -173,3 +173,17 @@ def test_document_numbers_match_their_full_form_and_question_figures_may_be_repe
                           "2021年2月4日")[2] == ""
     assert "2023" in check_sentence("In 2023 康建光 became director [1].", {1: cite})[2]
     assert check_sentence("In 2023 康建光 became director [1].", {1: cite}, "；2023；2023年")[2] == ""
+
+
+def test_an_english_answer_that_drops_or_romanises_the_name_falls_back(scripted_llm):
+    from qa.generate import stream_checked
+    from qa.types import Citation
+
+    cites = {1: Citation(1, "d", "t", None, "i", 1, "", "组 长：韩加政 市政府副市长", "")}
+    messages = [{"role": "user", "content": "Who leads?"}]
+    pinyin = list(stream_checked(scripted_llm(["The group is led by Han Jiazheng [1]."]), messages, cites, 100, 60,
+                                 "韩加政（市政府副市长）"))
+    assert "韩加政" in pinyin[-1].problem
+    kept = list(stream_checked(scripted_llm(["The group is led by 韩加政 [1]."]), messages, cites, 100, 60,
+                               "韩加政（市政府副市长）"))
+    assert not kept[-1].problem and kept[-1].cited == (1,)
