@@ -365,6 +365,31 @@ def _dates_numbers(g: _Gen, doc: Document, lines: list[str]) -> None:
             g.add(doc, "number", ("number", short, pre), q, squash(num), [num], _clip(line, m.start(), m.end()))
 
 
+_LIST = re.compile(rf"(?P<subj>[{C}“”\d+]{{3,20}}?)[,，]?(?:(?<![立随当])即|(?<!不)包括|(?<!不)包含|分为|主要有|分别是|是指)[:：]?(?=[{C}“])")
+_LIST_SUBJ_BAD = re.compile(r"^(?:其中|主要|重点|并|和|及|等|要|应|将|按照|通过|根据)|[的了]$|[为要]|提供|(?<!\d)\d+(?!\d*个)")
+
+
+def _lists(g: _Gen, doc: Document, lines: list[str]) -> None:
+    """'全市5个国家重点镇，即娘子关镇、荫营镇…' / '“4”是指有害垃圾、可回收物…' / 'X包括A、B、C': a list
+    question about the subject, answered by the items (the first and last must be found)."""
+    from qa.reader.enums import enumeration_items
+
+    short = short_title(doc.title)
+    for line in lines:
+        for m in _LIST.finditer(line):
+            subj = _ENUM.sub("", squash(m.group("subj"))).strip("“”")
+            end = min([i for i in (line.find(p, m.end()) for p in "。；;") if i >= 0] or [len(line)])
+            items = enumeration_items(line[m.end():end])
+            if (len(items) < 3 or len(subj) < 3 or _LIST_SUBJ_BAD.search(subj)
+                    or not all(2 <= len(x) <= 15 and x.count("（") == x.count("）") and not re.search("[“”]", x) for x in items)
+                    or not line[m.end():].lstrip("：: ").startswith(items[0][:2])):  # the list right after
+                continue
+            ask = "是哪几个" if re.search(r"\d+个|[一二三四五六七八九十]个", subj) else g.rng.choice(["有哪些", "包括哪些"])
+            q = g.pick(["按照《{t}》，{s}{a}？", "《{t}》中{s}{a}？"], t=short, s=subj, a=ask)
+            g.add(doc, "list", ("list", short, subj), q, "、".join(items), [items[0], items[-1]],
+                  _clip(line, m.start(), end))
+
+
 def _dedupe(qs: list[Question], keys: list[tuple], facts: dict[tuple, set[str]]) -> list[Question]:
     """Drop every question whose key (or text) has two different answers; keep the first of repeats."""
     answers: dict[object, set[str]] = dict(facts)
@@ -391,7 +416,7 @@ def generate(data_dir: Path | None = None, seed: int = 0, exclude: list[Question
         text = path.read_text(encoding="utf-8")
         for doc in parse_file(path).documents:
             lines = _lines(doc, text)
-            for step in (_group_rows, _depts, _appointments, _dates_numbers):
+            for step in (_group_rows, _depts, _appointments, _dates_numbers, _lists):
                 step(g, doc, lines)
     banned = {(q.source, squash(q.evidence)) for q in exclude or [] if q.evidence}
     qs = [q for q in _dedupe(g.out, g.keys, g.facts)

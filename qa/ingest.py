@@ -127,7 +127,8 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
         }
         units = None
         if settings.unit_vectors and chunks:
-            previous = old.units if old and old.manifest.get("units") == UNITS_VERSION else None
+            # vectors are keyed by the unit's text: reusable whatever split it, for the same embedder
+            previous = old.units if old and old.manifest.get("embedder") == manifest.get("embedder") else None
             if embedder is None and _unit_keys(chunks, previous):
                 embedder = load_embedder(settings)
             units = unit_vectors(chunks, previous, embedder, progress)

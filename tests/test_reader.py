@@ -340,3 +340,36 @@ def test_english_names_of_the_bilingual_lexicon_expand_to_chinese_terms():
 
     assert "大数据应用局" in expand("What does the Big Data Application Bureau do?").split()
     assert "窨井盖" in expand("Who checks manhole covers?").split()
+
+
+def test_a_numbered_line_ending_mid_list_continues_on_the_next():
+    c = chunk("（一）全市5个国家重点镇，即娘子关镇、\n荫营镇、冶西镇、南娄镇、西烟镇；\n（二）镇区常住人口2000人以上的8个建制镇。", start=0)
+    texts = [u.text for u in split_units(c, 0)]
+    assert texts[0] == "（一）全市5个国家重点镇，即娘子关镇、\n荫营镇、冶西镇、南娄镇、西烟镇；"
+    assert texts[1].startswith("（二）")
+
+
+@pytest.mark.parametrize("question, count", [
+    ("“五城联创”具体是创建哪五块牌子？", 5), ("全市5个国家重点镇是哪几个？", 5), ("Which two Great Wall 关堡 are there?", 2),
+    ("第三届质量奖颁给了哪几家企业？", None), ("2020年度13710督办较好的是哪几个单位？", None),
+    ("谁是组长", None)])  # not a list question
+def test_how_many_items_a_list_question_expects(question, count):
+    assert analyse(question).count == count
+
+
+def test_list_features_count_items_and_the_asked_number():
+    from qa.reader.features import list_fit
+
+    q = analyse("全市5个国家重点镇是哪几个？")
+    assert list_fit(q, "（一）全市5个国家重点镇，即娘子关镇、荫营镇、冶西镇、南娄镇、西烟镇；") == {"enum": 5 / 8, "count_match": 1.0}
+    assert list_fit(q, "按照“突出重点、先易后难、由点到面”的路径，以重点镇为试点。")["count_match"] == 0.0
+    assert list_fit(q, "率先推进有基础的建制镇。")["enum"] == 0.0
+    assert list_fit(analyse("谁是组长"), "甲、乙、丙") == {"enum": 0.0, "count_match": 0.0}  # not asked for
+
+
+def test_a_rate_asks_for_a_share_and_a_price_per_unit_for_that_unit():
+    rate = analyse("What was the redemption rate of the coupons?").measures
+    assert rate and any(m.search("核销率85%") for m in rate) and not all(m.search("安排专项资金600万元") for m in rate)
+    assert analyse("What compensation rate applies to reduced coking capacity?").measures == ()  # 30元/吨
+    per_m2 = analyse("租金补贴每平方米多少钱？").measures
+    assert all(m.search("每平方米10元") for m in per_m2) and not all(m.search("50万元奖励") for m in per_m2)

@@ -121,3 +121,20 @@ def test_main_writes_jsonl(corpus: Path, tmp_path: Path, capsys: pytest.CaptureF
     assert "张三" in out.read_text(encoding="utf-8")  # ensure_ascii=False
     assert [json.loads(x)["id"] for x in lines] == [q.id for q in load_questions(out)]
     assert "who=3" in capsys.readouterr().err
+
+
+def test_list_questions_from_enumerations() -> None:
+    from eval.synth import _Gen, _lists
+    from qa.parse import parse_file
+
+    doc = parse_file(MINI).documents[0]
+    g = _Gen(0)
+    _lists(g, doc, ["（一）全市5个国家重点镇，即娘子关镇、荫营镇、冶西镇、南娄镇、西烟镇；",
+                    "评估报告内容包括灾害类型、成因、人员伤亡、灾害损失。",
+                    "本预案所指的城市公共交通是指公共汽车客运，不包括城市轨道交通、出租汽车客运、长途客运。",
+                    "要立即报告险情情况、抢护方案、行政责任人。"])
+    asked = {q.question: q for q in g.out}
+    assert len(asked) == 2  # not the 不包括 list, not 立即
+    towns = next(q for q in g.out if "重点镇" in q.question)
+    assert towns.type == "list" and towns.question.endswith("全市5个国家重点镇是哪几个？")
+    assert towns.must_include == ("娘子关镇", "西烟镇") and towns.answer.count("、") == 4

@@ -9,18 +9,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..lexical import IdfTable
-from ..lexical import IdfTable
 from ..lexicon import question_lexicon
 from ..sections import heading_level
 from ..text import squash
-from .question import Analysis, has_term
+from .question import Analysis, chinese_number, has_term
+from .enums import enumeration_items
 from .spans import answer_span
 from .units import Unit, overlap
 
 FEATURES = ("q_overlap", "bigram", "passage_overlap", "section_overlap", "type_pattern", "span", "slot_fill",
             "slot_word", "critical", "date_match", "boilerplate", "lead_in", "tiny", "heading", "row", "rank",
             "dense", "unit_dense", "length", "q_rel", "bigram_rel", "key", "lead_overlap",
-        "bm25_rank", "dense_rank", "first")
+        "bm25_rank", "dense_rank", "first", "enum", "count_match")
 # every feature again, times "the question asks for a fact (who/dept/when/number)": the weights can
 # differ between fact questions and list/procedure/document questions
 BASE = FEATURES
@@ -72,6 +72,26 @@ def bigram_share(q: Analysis, flat: str) -> float:
     return sum(b in flat for b in q.bigrams) / len(q.bigrams)
 
 
+LIST_TYPES = ("list", "procedure")
+
+
+def list_fit(q: Analysis, text: str) -> dict[str, float]:
+    """For list and procedure questions: how many items the unit enumerates ("enum", 0 below two,
+    up to 1 at eight), and whether it enumerates as many as the question asks for ("哪五块牌子" and
+    five items, or "5个…" stated) ("count_match")."""
+    if q.qtype not in LIST_TYPES:
+        return {"enum": 0.0, "count_match": 0.0}
+    items = enumeration_items(text)
+    if len(items) == 1:  # one numbered line, "（一）全市5个国家重点镇，即娘子关镇、荫营镇…": its own list
+        items = enumeration_items(items[0])
+    n = len(items)
+    stated = q.count is not None and re.search(
+        rf"(?<![\d.]){q.count}\s*[个家项类处条种座所位名件]|(?<![一二三四五六七八九十]){chinese_number(q.count)}[个家项类处条种座所位名件]",
+        squash(text))
+    return {"enum": min(n, 8) / 8 if n >= 2 else 0.0,
+            "count_match": float(q.count is not None and (n == q.count or bool(stated)))}
+
+
 def key_terms(q: Analysis, idf: IdfTable, n: int = 2) -> tuple[str, ...]:
     """The question's rarest content words (highest IDF): what the question is really about."""
     return tuple(sorted(q.content, key=lambda t: -idf(t))[:n])
@@ -114,6 +134,7 @@ def unit_features(q: Analysis, unit: Unit, ctx: Context, passage_rel: float, den
         "bm25_rank": 1.0 / ranks[0] if ranks[0] else 0.0,  # the passage's rank in each searcher
         "dense_rank": 1.0 / ranks[1] if ranks[1] else 0.0,
         "first": float(first),  # the first sentence of its passage after the heading
+        **list_fit(q, text),
     }
     return np.array([values[name] for name in BASE], dtype=np.float64)
 

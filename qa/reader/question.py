@@ -39,6 +39,7 @@ class Analysis:
     measures: tuple[re.Pattern[str], ...] = ()  # what the short answer must contain (元 for 多少钱)
     qtypes: tuple[str, ...] = ()  # every type whose pattern matches, in priority order (qtype first)
     parts: int = 1  # how many things it asks ("组长、办公室主任分别是谁", "谁被免去？由谁接任？")
+    count: int | None = None  # how many items a list question expects ("哪五块牌子", "which two towns")
 
 
 def question_type(question: str) -> str:
@@ -139,7 +140,27 @@ def analyse(question: str) -> Analysis:
         years=tuple(dict.fromkeys(int(y) for y in _YEAR.findall(nfkc(question)))),
         months=tuple(dict.fromkeys(f"{y}-{int(m):02d}" for y, m in _MONTH.findall(nfkc(question)))),
         bigrams=bigrams(question), parts=asked_parts(question), qtypes=question_types(question),
-        measures=tuple(a for q, a in question_lexicon().measures if q.search(question)))
+        measures=tuple(a for q, a in question_lexicon().measures if q.search(question)),
+        count=asked_count(question) if qtype in ("list", "procedure") else None)
+
+
+_COUNT_ZH = re.compile(r"([两一二三四五六七八九十]|(?<![\d.])\d{1,2}(?![\d.]))\s*(?:个|块|家|项|类|处|条|种|座|所|位|名|件|大|方面)")
+_COUNT_EN = re.compile(r"\b(two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\s+(?![\d%])(?:[A-Za-z-]+\s+){0,3}", re.I)
+_NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def asked_count(question: str) -> int | None:
+    """How many items the question expects: 哪五块牌子 / 5个国家重点镇 / which two towns -> 5, 5, 2."""
+    text = nfkc(question)
+    m = _COUNT_ZH.search(text)
+    if m:
+        word = m.group(1)
+        return int(word) if word.isdigit() else (2 if word == "两" else _CN_NUM.index(word) + 1)
+    m = _COUNT_EN.search(text) if is_english(question) else None
+    if m:
+        word = m.group(1).lower()
+        return int(word) if word.isdigit() else _NUMBER_WORDS.index(word) + 1
+    return None
 
 
 def asked_parts(question: str) -> int:

@@ -15,7 +15,7 @@ from ..lexicon import question_lexicon
 from ..sections import heading_level
 from ..text import find_doc_numbers, squash
 from ..types import Hit
-from .features import FEATURES, Context, fills_slot, is_lead_in, relative, unit_features, with_interactions
+from .features import FEATURES, Context, fills_slot, is_lead_in, list_fit, relative, unit_features, with_interactions
 from .question import Analysis
 from .refusal import Refusal, check, conflicting_place, conflicting_year, focus
 from .scorer import Scorer
@@ -168,6 +168,9 @@ def _passage(q: Analysis, scored: list[tuple[float, Unit]]) -> Candidate:
     if q.qtype not in ("list", "procedure"):
         chosen = [best] + [u for s, u in scored[1:3] if s >= best_score - MARGIN / 2 and len(u.text) > 6]
         return Candidate("sentences", units=tuple(_with_lead_ins(chosen, scored)), score=best_score)
+    if q.qtype == "list":
+        scored = _enumerating_first(q, scored)
+        best_score, best = scored[0]
     near = [u for s, u in scored[1:3] if s >= best_score - MARGIN / 2 and len(u.text) > 6]  # more items elsewhere
     for score, unit in scored[:3]:
         if score < best_score - MARGIN:
@@ -181,6 +184,20 @@ def _passage(q: Analysis, scored: list[tuple[float, Unit]]) -> Candidate:
     short = "\n".join(display(u.text) for u in items) if len(items) >= 2 else None
     units = [best, *items, *(u for u in near if u not in items)]
     return Candidate("sentences", units=tuple(_with_lead_ins(units, scored)), short_answer=short, score=best_score)
+
+
+def _enumerating_first(q: Analysis, scored: list[tuple[float, Unit]]) -> list[tuple[float, Unit]]:
+    """A list question is answered by a unit that enumerates (or a lead-in line followed by items):
+    among the units scoring within MARGIN of the best, those come first, the ones enumerating as many
+    items as the question asks for ahead of the rest; each keeps its score."""
+    best_score = scored[0][0]
+    fit = {id(u): list_fit(q, u.text) for s, u in scored[:8] if s >= best_score - MARGIN}
+    lists = [(s, u) for s, u in scored[:8] if id(u) in fit and (fit[id(u)]["enum"] > 0 or (
+        is_lead_in(u.text) and len(_items_after(u, scored)) >= 2))]
+    if not lists:
+        return scored
+    lists.sort(key=lambda su: -fit[id(su[1])]["count_match"])  # stable: by score within each group
+    return lists + [su for su in scored if all(su[1] is not u for _, u in lists)]
 
 
 def _factoid(q: Analysis, scored: list[tuple[float, Unit]]) -> Candidate | None:

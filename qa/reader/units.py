@@ -12,8 +12,10 @@ from ..types import Chunk
 
 _UNIT_END = re.compile(r"(?<=[。；！？;!?])")
 _SENTENCE_END = ("。", "；", ";", "：", ":", "！", "？", "!", "?", "）", ")")
+_CONTINUES = ("、", "，", ",")  # a line ending mid-list or mid-clause
 MAX_UNIT = 220
-UNITS_VERSION = 1  # bump when split_units changes: the index's unit vectors are then re-embedded
+UNITS_VERSION = 2  # bump when split_units changes (new unit texts are embedded at the next ingest)
+# v2: a line ending in 、/， continues even after a heading mark
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,8 @@ def logical_lines(chunk: Chunk) -> list[tuple[int, int]]:
             spans[-1] = (spans[-1][0], end)
         else:
             spans.append((start, end))
-        open_line = (not row and not line.endswith(_SENTENCE_END) and len(line) >= 8
-                     and heading_level(line) is None)
+        open_line = not row and (line.endswith(_CONTINUES) or (  # "（一）全市5个重点镇，即娘子关镇、" goes on
+            not line.endswith(_SENTENCE_END) and len(line) >= 8 and heading_level(line) is None))
     return spans
 
 
