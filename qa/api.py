@@ -4,6 +4,7 @@ writer (qa/generate.py), with gazette metadata from qa/sources.py."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -28,6 +29,19 @@ from .types import Answer, Chunk, Document, Draft, Final, Hit, StreamEvent
 
 MAX_K = 20
 EVIDENCE_DEPTH = 8  # passages read for the answer; only the sentences quoted are cited
+
+
+_REFERENCE = re.compile(r"它|该|这个|这些|其|上述|\b(?:it|its|this|that|these|those|they)\b", re.IGNORECASE)
+
+
+def follow_up_context(question: str, previous: Sequence[str]) -> str | None:
+    """The previous question of a conversation when this one is short or refers back (它/该/this/that …):
+    the context `Assistant.ask` steers retrieval and the reader with. The UI and the chat API use it."""
+    if not previous:
+        return None
+    if len(question.strip()) <= 8 or _REFERENCE.search(question):
+        return previous[-1]
+    return None
 
 
 class Assistant:

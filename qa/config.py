@@ -63,9 +63,14 @@ class Settings:
     llm_translate: bool = False  # LLM keywords for English questions (the lexicon does without; costs ~1-2 s)
     llm_threads: int = 2
     llm_ctx: int = 4096
-    # UI
+    # UI and HTTP API (`qa serve`)
     host: str = "127.0.0.1"
     port: int = 7860
+    # the API key: required to serve on a non-loopback address; when set, the API routes need
+    # `Authorization: Bearer <key>` and the chat UI asks for it as its password
+    api_key: str = ""
+    max_request_bytes: int = 65_536  # larger API request bodies get 413
+    client_concurrency: int = 4  # API requests one client may have running; more get 429 + Retry-After
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -104,6 +109,7 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
     "refuse_support": (-1, 1),  # a share of the question; -1 = calibrated
     "max_question_chars": (1, None), "llm_timeout": (0, None), "llm_max_tokens": (1, None),
     "llm_threads": (1, None), "llm_ctx": (1, None), "port": (1, 65535),
+    "max_request_bytes": (1024, None), "client_concurrency": (1, None),
 }
 
 

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import html
 import re
+import secrets
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import quote as urlquote
 
-from .api import Assistant, answer_to_dict
+from .api import Assistant, answer_to_dict, follow_up_context
 from .config import Settings, load_settings
 from .errors import IndexMissingError, InputError, QAError
 from .facts import Fact
 from .retrieve import Filters
+from .server import add_api, is_loopback
 from .types import Answer, Document, Draft, Final
 
 if TYPE_CHECKING:
@@ -26,7 +29,6 @@ NO_INDEX = "No index yet: run `qa ingest` (or `make run`)"
 EXAMPLES = ["自建房安全专项整治领导小组组长是谁？", "阳政办发〔2022〕57号讲什么", "5G基站建设有哪些支持政策？",
             "Who leads the railway planning and construction leading group?"]
 QUOTE_LIMIT = 300
-_REFERENCE = re.compile(r"它|该|这个|这些|其|上述|\b(?:it|its|this|that|these|those|they)\b", re.IGNORECASE)
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~$])")
 _MD_NUMBERED = re.compile(r"^(\s*\d+)(?=[.)])", re.MULTILINE)  # "1." would start a list
 _MD_BULLET = re.compile(r"^(\s*)([-+=])", re.MULTILINE)  # "-"/"+" bullets, "=" setext headings
@@ -117,15 +119,6 @@ def make_filters(year: str | None, category: str | None) -> Filters:
         raise InputError(f"year {year!r} is not a year; give e.g. 2022 or leave it empty for all years.")
     return Filters(year=int(year) if year and year != ALL else None,
                    category=category if category and category != ALL else None)
-
-
-def follow_up_context(question: str, previous: list[str]) -> str | None:
-    """The previous question when this one is short or refers back (它/该/this/that …)."""
-    if not previous:
-        return None
-    if len(question.strip()) <= 8 or _REFERENCE.search(question):
-        return previous[-1]
-    return None
 
 
 def respond(backend: Backend, question: str, history: list | None, previous: list[str] | None,
@@ -329,9 +322,26 @@ def build_app(assistant: Assistant | Callable[[], Assistant] | None = None,
             span = (start, end)
         return HTMLResponse(document_page(doc, span, loaded.facts.by_doc.get(doc_id, [])))
 
+    add_api(app, backend, settings)  # /v1/… and /api/… (qa/server.py), before the chat takes "/"
+    login = {}
+    if settings.api_key:  # the chat asks for the key as its password
+        login = {"auth": lambda _user, password: secrets.compare_digest(password.encode(), settings.api_key.encode()),
+                 "auth_message": "用户名任意，密码为 QA_API_KEY / any user name; the password is QA_API_KEY"}
     return gr.mount_gradio_app(app, build_blocks(backend, settings), path="/", server_name=settings.host,
                                server_port=settings.port, css=CHAT_CSS, ssr_mode=False,
-                               footer_links=["api"])
+                               footer_links=["api"], **login)
+
+
+def check_exposure(host: str, settings: Settings) -> None:
+    """Serving beyond this machine needs an API key: refuse without one, warn with one."""
+    if is_loopback(host):
+        return
+    if not settings.api_key:
+        raise InputError(f"--host {host} serves beyond this machine, and no API key is set: set QA_API_KEY "
+                         "(e.g. `export QA_API_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(24))')`) "
+                         "or serve on 127.0.0.1.")
+    print(f"warning: serving on {host}, reachable from other machines; the API and the chat need QA_API_KEY.",
+          file=sys.stderr)
 
 
 def serve(settings: Settings | None = None, host: str | None = None, port: int | None = None) -> None:
@@ -341,6 +351,8 @@ def serve(settings: Settings | None = None, host: str | None = None, port: int |
     settings = settings or load_settings()
     host = host or settings.host
     port = port or settings.port
+    check_exposure(host, settings)  # before binding anything
     app = build_app(settings=settings)
-    print(f"公报问答 running on http://{host}:{port}  (Ctrl+C to stop)")
+    print(f"公报问答 running on http://{host}:{port}  (Ctrl+C to stop); OpenAI-compatible API at "
+          f"http://{host}:{port}/v1, REST API docs at /docs", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")

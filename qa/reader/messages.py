@@ -14,7 +14,7 @@ def refusal_text(refusal: Refusal, english: bool, suggestions: Sequence[str] = (
     if source == "passages":
         return ("The given passages do not answer this question." if english else
                 "给定的段落中没有找到能回答这个问题的内容。")
-    covered = f"{min(years)}–{max(years)}" if years else ""
+    covered = (f"{min(years)}–{max(years)}" if min(years) != max(years) else str(years[0])) if years else ""
     if refusal.rule == "year" and covered:
         text = (f"The gazettes cover {covered}; nothing from {refusal.detail}." if english else
                 f"公报收录的是{covered}年的文件，没有{refusal.detail}年的内容。")
