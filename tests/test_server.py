@@ -67,6 +67,24 @@ def test_chat_stream_is_openai_sse_ending_with_done(client):
         line for line in text.split("\n") if line.startswith("[") and "http://testserver/doc/" in line])
 
 
+def _sse_text(client, model: str) -> tuple[str, dict]:
+    with client.stream("POST", "/v1/chat/completions",
+                       json={"model": model, "stream": True, "messages": [{"role": "user", "content": QUESTION}]}) as r:
+        chunks = [json.loads(line[6:]) for line in r.iter_lines() if line.startswith("data: {")]
+    return "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks), chunks[-1]["gazette"]
+
+
+@pytest.mark.parametrize("reply, verified", [("领导小组组长是韩加政[1]。", True), ("组长是王建国[1]。", False)])
+def test_llm_stream_sends_verified_sentences_or_says_it_fell_back(assistant, client, scripted_llm, reply, verified):
+    assistant.writer.use(scripted_llm([reply]))
+    text, final = _sse_text(client, "gazette-qa-llm")
+    if verified:
+        assert final["mode"] == "llm" and text.startswith("领导小组组长是韩加政[1]。") and "王建国" not in text
+    else:  # nothing unverified is ever sent: the quoted answer, after a note
+        assert final["mode"] == "extractive" and final["fallback"] and "王建国" not in text
+        assert final["answer"] in text
+
+
 def test_models_and_errors_in_openai_shape(client):
     ids = [m["id"] for m in client.get("/v1/models").json()["data"]]
     assert ids[:2] == ["gazette-qa", "gazette-qa-extractive"]
