@@ -373,3 +373,9 @@ def test_a_rate_asks_for_a_share_and_a_price_per_unit_for_that_unit():
     assert analyse("What compensation rate applies to reduced coking capacity?").measures == ()  # 30元/吨
     per_m2 = analyse("租金补贴每平方米多少钱？").measures
     assert all(m.search("每平方米10元") for m in per_m2) and not all(m.search("50万元奖励") for m in per_m2)
+
+
+def test_colloquial_fillers_are_not_question_words():
+    content = analyse("建制镇污水处理三年攻坚里，那份方案到时候要建成什么？").content
+    assert "建制镇" in content and not {"里", "那份", "到时候", "时候"} & set(content)
+    assert "里程" in analyse("绿道里程是多少？").content or "里程" in "".join(analyse("绿道里程是多少？").content)
