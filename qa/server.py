@@ -14,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import secrets
+import sys
 import threading
 import time
 import uuid
@@ -59,6 +60,24 @@ def qa_error(exc: QAError) -> APIError:
     if isinstance(exc, InputError):
         return APIError(400, str(exc), "invalid_request_error", "bad_input")
     return APIError(500, str(exc), "server_error", "qa_error")
+
+
+def key_matches(settings: Settings, given: str) -> bool:
+    """Constant-time comparison with QA_API_KEY (the API's bearer token and the chat's password)."""
+    return bool(settings.api_key) and secrets.compare_digest(given.encode(), settings.api_key.encode())
+
+
+def check_exposure(host: str, settings: Settings) -> None:
+    """Serving beyond this machine needs an API key: refuse without one (InputError, before anything
+    is bound), warn with one."""
+    if is_loopback(host):
+        return
+    if not settings.api_key:
+        raise InputError(f"--host {host} serves beyond this machine, and no API key is set: set QA_API_KEY "
+                         "(e.g. `export QA_API_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(24))')`) "
+                         "or serve on 127.0.0.1.")
+    print(f"warning: serving on {host}, reachable from other machines; the API and the chat need QA_API_KEY.",
+          file=sys.stderr)
 
 
 def is_loopback(host: str) -> bool:
@@ -216,7 +235,7 @@ def add_api(app: FastAPI, backend, settings: Settings) -> None:
             return
         given = request.headers.get("authorization", "")
         token = given[7:].strip() if given.lower().startswith("bearer ") else ""
-        if not secrets.compare_digest(token.encode(), settings.api_key.encode()):
+        if not key_matches(settings, token):
             raise APIError(401, "missing or wrong API key: send `Authorization: Bearer <QA_API_KEY>`.",
                            "authentication_error", "invalid_api_key", headers={"WWW-Authenticate": "Bearer"})
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import html
 import re
-import secrets
-import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
@@ -17,7 +15,7 @@ from .config import Settings, load_settings
 from .errors import IndexMissingError, InputError, QAError
 from .facts import Fact
 from .retrieve import Filters
-from .server import add_api, is_loopback
+from .server import add_api, check_exposure, key_matches
 from .types import Answer, Document, Draft, Final
 
 if TYPE_CHECKING:
@@ -325,23 +323,11 @@ def build_app(assistant: Assistant | Callable[[], Assistant] | None = None,
     add_api(app, backend, settings)  # /v1/… and /api/… (qa/server.py), before the chat takes "/"
     login = {}
     if settings.api_key:  # the chat asks for the key as its password
-        login = {"auth": lambda _user, password: secrets.compare_digest(password.encode(), settings.api_key.encode()),
+        login = {"auth": lambda _user, password: key_matches(settings, password),
                  "auth_message": "用户名任意，密码为 QA_API_KEY / any user name; the password is QA_API_KEY"}
     return gr.mount_gradio_app(app, build_blocks(backend, settings), path="/", server_name=settings.host,
                                server_port=settings.port, css=CHAT_CSS, ssr_mode=False,
                                footer_links=["api"], **login)
-
-
-def check_exposure(host: str, settings: Settings) -> None:
-    """Serving beyond this machine needs an API key: refuse without one, warn with one."""
-    if is_loopback(host):
-        return
-    if not settings.api_key:
-        raise InputError(f"--host {host} serves beyond this machine, and no API key is set: set QA_API_KEY "
-                         "(e.g. `export QA_API_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(24))')`) "
-                         "or serve on 127.0.0.1.")
-    print(f"warning: serving on {host}, reachable from other machines; the API and the chat need QA_API_KEY.",
-          file=sys.stderr)
 
 
 def serve(settings: Settings | None = None, host: str | None = None, port: int | None = None) -> None:

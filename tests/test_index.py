@@ -30,6 +30,19 @@ def test_reingest_unchanged_embeds_nothing(settings, fake_embedder):
     assert report.embedded == 0 and not report.written and fake_embedder.embedded == before
 
 
+def test_new_sentence_rules_embed_only_sentences_not_seen_before(settings, fake_embedder, monkeypatch):
+    """A new UNITS_VERSION rewrites the unit vectors, reusing every vector whose sentence text is unchanged."""
+    import qa.ingest
+
+    ingest(settings, embedder=fake_embedder, progress=False)
+    before = fake_embedder.embedded
+    monkeypatch.setattr(qa.ingest, "UNITS_VERSION", 999)
+    report = ingest(settings, embedder=fake_embedder, progress=False)
+    assert report.written and fake_embedder.embedded == before  # same split: nothing to embed again
+    assert json.loads((settings.index_dir / "manifest.json").read_text())["units"] == 999
+    assert load_index(settings).units is not None
+
+
 def test_incremental_embeds_only_changed_and_drops_removed(settings, fake_embedder, corpus_dir, mini_text):
     ingest(settings, embedder=fake_embedder, progress=False)
     first = load_index(settings)

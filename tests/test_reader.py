@@ -350,7 +350,7 @@ def test_a_numbered_line_ending_mid_list_continues_on_the_next():
 
 
 @pytest.mark.parametrize("question, count", [
-    ("“五城联创”具体是创建哪五块牌子？", 5), ("全市5个国家重点镇是哪几个？", 5), ("Which two Great Wall 关堡 are there?", 2),
+    ("“五城联创”具体是创建哪五块牌子？", 5), ("全市5个国家重点镇是哪几个？", 5), ("Which two Great Wall 关堡 are there?", 2), ("Which five 重点镇 are covered?", 5),
     ("第三届质量奖颁给了哪几家企业？", None), ("2020年度13710督办较好的是哪几个单位？", None),
     ("谁是组长", None)])  # not a list question
 def test_how_many_items_a_list_question_expects(question, count):

@@ -227,3 +227,24 @@ def test_raw_http_ask_and_openapi(served):
     assert httpx.get(f"{served}/openapi.json", timeout=30).status_code == 200
     r = httpx.post(f"{served}/api/ask", content=b"{not json", headers={"content-type": "application/json"}, timeout=30)
     assert r.status_code == 400 and "error" in r.json()
+
+
+def test_exposure_check_and_loopback_hosts(capsys):
+    from qa.server import check_exposure, is_loopback
+
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5") and not is_loopback("example.org")
+    check_exposure("127.0.0.1", load_settings(api_key=""))  # loopback: no key needed
+    with pytest.raises(Exception, match="QA_API_KEY"):
+        check_exposure("0.0.0.0", load_settings(api_key=""))
+    check_exposure("0.0.0.0", load_settings(api_key="s3cret"))
+    assert "reachable from other machines" in capsys.readouterr().err
+
+
+def test_with_a_key_the_chat_asks_for_it_as_password(assistant, settings):
+    keyed = TestClient(build_app(assistant, load_settings(data_dir=settings.data_dir, index_dir=settings.index_dir,
+                                                          api_key="s3cret")))
+    assert keyed.get("/config").status_code == 401
+    assert keyed.post("/login", data={"username": "me", "password": "wrong"}).status_code == 400
+    assert keyed.post("/login", data={"username": "me", "password": "s3cret"}).status_code == 200
+    assert keyed.get("/config").status_code == 200

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -12,7 +13,7 @@ from ..lexical import IdfTable
 from ..lexicon import question_lexicon
 from ..sections import heading_level
 from ..text import squash
-from .question import Analysis, chinese_number, has_term
+from .question import COUNTERS, Analysis, chinese_number, has_term
 from .enums import enumeration_items
 from .spans import answer_span
 from .units import Unit, overlap
@@ -81,15 +82,20 @@ def list_fit(q: Analysis, text: str) -> dict[str, float]:
     five items, or "5个…" stated) ("count_match")."""
     if q.qtype not in LIST_TYPES:
         return {"enum": 0.0, "count_match": 0.0}
+    n = item_count(text)
+    stated = q.count is not None and re.search(
+        rf"(?<![\d.]){q.count}\s*[{COUNTERS}]|(?<![一二三四五六七八九十]){chinese_number(q.count)}[{COUNTERS}]", squash(text))
+    return {"enum": min(n, 8) / 8 if n >= 2 else 0.0,
+            "count_match": float(q.count is not None and (n == q.count or bool(stated)))}
+
+
+@lru_cache(maxsize=8192)
+def item_count(text: str) -> int:
+    """How many items a unit enumerates (cached: the scorer and the list strategy both ask)."""
     items = enumeration_items(text)
     if len(items) == 1:  # one numbered line, "（一）全市5个国家重点镇，即娘子关镇、荫营镇…": its own list
         items = enumeration_items(items[0])
-    n = len(items)
-    stated = q.count is not None and re.search(
-        rf"(?<![\d.]){q.count}\s*[个家项类处条种座所位名件]|(?<![一二三四五六七八九十]){chinese_number(q.count)}[个家项类处条种座所位名件]",
-        squash(text))
-    return {"enum": min(n, 8) / 8 if n >= 2 else 0.0,
-            "count_match": float(q.count is not None and (n == q.count or bool(stated)))}
+    return len(items)
 
 
 def key_terms(q: Analysis, idf: IdfTable, n: int = 2) -> tuple[str, ...]:

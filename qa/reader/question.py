@@ -144,8 +144,9 @@ def analyse(question: str) -> Analysis:
         count=asked_count(question) if qtype in ("list", "procedure") else None)
 
 
-_COUNT_ZH = re.compile(r"([两一二三四五六七八九十]|(?<![\d.])\d{1,2}(?![\d.]))\s*(?:个|块|家|项|类|处|条|种|座|所|位|名|件|大|方面)")
-_COUNT_EN = re.compile(r"\b(two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\s+(?![\d%])(?:[A-Za-z-]+\s+){0,3}", re.I)
+COUNTERS = "个块家项类处条种座所位名件"  # measure words of counted items: 五块牌子, 5个重点镇
+_COUNT_ZH = re.compile(rf"([两一二三四五六七八九十]|(?<![\d.])\d{{1,2}}(?![\d.]))\s*(?:[{COUNTERS}]|大|方面)")
+_COUNT_EN = re.compile(r"\b(two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\s+(?![\d%\s])", re.I)
 _NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
 
