@@ -25,7 +25,7 @@ from .retrieve import Filters, Retriever, check_k, doc_numbers_in, merge_adjacen
 from .sources import Sources, label
 from .reader.features import bigram_share
 from .text import squash
-from .types import Answer, Chunk, Document, Draft, Final, Hit, StreamEvent
+from .types import Answer, Chunk, Document, Draft, Final, Hit, Preview, StreamEvent
 
 MAX_K = 20
 EVIDENCE_DEPTH = 8  # passages read for the answer; only the sentences quoted are cited
@@ -104,7 +104,8 @@ class Assistant:
 
     def ask_stream(self, question: str, filters: Filters | None = None, k: int | None = None,
                    context: str | None = None, mode: str | None = None) -> Iterator[StreamEvent]:
-        """`Draft` events (LLM text as written, unverified), then one `Final` with the answer."""
+        """In LLM mode a `Preview` (the extractive answer, at once) and `Draft` events (the LLM's
+        sentences, each once it verifies); always one `Final` with the answer, last."""
         started = time.perf_counter()
         text, notices = clean_question(question, self.settings.max_question_chars)
         k = check_k(k if k is not None else self.settings.k, MAX_K)
@@ -131,6 +132,7 @@ class Assistant:
         answer = self._answer(text, reading, hits, notices)
         timings["answer"] = (time.perf_counter() - t) * 1000
         if llm is not None and not answer.refused:
+            yield Preview(replace(answer, timings_ms=dict(timings)))
             t = time.perf_counter()
             for event in write(llm, text, answer, self.settings):  # only a question the reader answered
                 if isinstance(event, Draft):

@@ -224,6 +224,27 @@ def _print_answer(answer) -> None:
     click.echo("")
 
 
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the ratings as a JSON list.")
+@click.option("--dev", is_flag=True, help="Print the 👎 questions as dev-set lines (eval/questions.jsonl shape) "
+                                         "to check and add by hand.")
+def feedback(as_json: bool, dev: bool) -> None:
+    """Report the chat's 👍/👎 ratings (QA_FEEDBACK_PATH): counts, reasons, each 👎 with its answer."""
+    from .feedback import dev_candidates, load, report
+
+    settings = load_settings()
+    items, problems = load(settings.feedback_path)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if dev:
+        for row in dev_candidates(items):
+            click.echo(json.dumps(row, ensure_ascii=False))
+    elif as_json:
+        _echo_json([asdict(f) for f in items])
+    else:
+        click.echo(report(items) if items else f"no ratings yet in {settings.feedback_path}")
+
+
 @main.command("eval", context_settings={"ignore_unknown_options": True, "help_option_names": []})
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def eval_command(args: tuple[str, ...]) -> None:

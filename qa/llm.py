@@ -95,7 +95,8 @@ class LlamaCppLLM(LLM):
                 first = next(chunks, None)  # the prompt is checked against n_ctx here
             except ValueError as exc:
                 raise InputError(f"the prompt does not fit the model: {exc}; give fewer or shorter "
-                                 "passages, or raise QA_LLM_CTX") from None
+                                 "passages, or raise QA_LLM_CTX",
+                                 zh="提示超出了模型的上下文长度：请减少或缩短段落，或调大 QA_LLM_CTX。") from None
             try:
                 for chunk in itertools.chain([first] if first else [], chunks):
                     text = chunk["choices"][0]["delta"].get("content")

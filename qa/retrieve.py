@@ -247,7 +247,9 @@ class Retriever:
         mask = np.array([filters.accepts(d) for d in self.doc_of_row], dtype=bool)
         if not mask.any():
             raise InputError(f"no document matches the filters {filters}; "
-                             f"years in the index: {sorted(self.years)}.")
+                             f"years in the index: {sorted(self.years)}.",
+                             zh=f"没有文件符合筛选条件（{filters.describe()}）；索引中的年份："
+                                f"{'、'.join(map(str, sorted(self.years)))}。请放宽筛选条件。")
         return mask
 
     def search(self, question: str, filters: Filters | None = None, k: int = 5,

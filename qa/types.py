@@ -147,10 +147,18 @@ class Draft:
 
 
 @dataclass(frozen=True)
+class Preview:
+    """Stream event: the extractive answer, sent before an LLM starts writing (show it at once;
+    the LLM's `Draft`s and the `Final` follow)."""
+
+    answer: Answer
+
+
+@dataclass(frozen=True)
 class Final:
     """Stream event: the final, verified answer; always the last event."""
 
     answer: Answer
 
 
-StreamEvent = Draft | Final
+StreamEvent = Draft | Preview | Final

@@ -1,37 +1,90 @@
-"""The chat UI: a thin Gradio layer over `Assistant`, plus a `/doc/{doc_id}` page that shows a cited
-passage highlighted in its document. Local-only by default (127.0.0.1); never shared publicly."""
+"""The chat UI: Gradio widgets over qa/chat.py (conversations, one chat turn), qa/render.py (how an
+answer looks) and qa/docpage.py (the source page). Chinese first, English beside it. Local-only by
+default (127.0.0.1); never shared publicly."""
 
-from __future__ import annotations
-
+# no `from __future__ import annotations`: Gradio reads the `gr.Request`/`gr.LikeData` annotations of
+# the callbacks at run time, and `gr` is a local name
 import html
-import re
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING
-from urllib.parse import quote as urlquote
 
-from .api import Assistant, answer_to_dict, follow_up_context
+from . import chat
+from .api import Assistant, answer_to_dict
+from .chat import Backend
 from .config import Settings, load_settings
-from .errors import IndexMissingError, InputError, QAError
-from .facts import Fact
+from .docpage import document_page, not_found_page, page
+from .errors import InputError, QAError
+from .feedback import REASONS, Feedback, record
+from .render import error_markdown
 from .retrieve import Filters
 from .server import add_api, check_exposure, key_matches
-from .types import Answer, Document, Draft, Final
 
 if TYPE_CHECKING:
     import fastapi
 
 TITLE = "公报问答 · 阳泉市人民政府公报"
-ALL = "All"
-NO_INDEX = "No index yet: run `qa ingest` (or `make run`)"
-EXAMPLES = ["自建房安全专项整治领导小组组长是谁？", "阳政办发〔2022〕57号讲什么", "5G基站建设有哪些支持政策？",
+ALL = ""  # the "全部 / All" choice of a filter
+EXAMPLES = ["自建房安全专项整治领导小组组长是谁？", "阳政办发〔2022〕57号讲什么", "5G基站电费补贴标准是多少？",
             "Who leads the railway planning and construction leading group?"]
-QUOTE_LIMIT = 300
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~$])")
-_MD_NUMBERED = re.compile(r"^(\s*\d+)(?=[.)])", re.MULTILINE)  # "1." would start a list
-_MD_BULLET = re.compile(r"^(\s*)([-+=])", re.MULTILINE)  # "-"/"+" bullets, "=" setext headings
-FONTS = '"Noto Serif CJK SC", "Source Han Serif SC", "Songti SC", SimSun, serif'
+MODES = {"extractive": "快速引用 / Quick quotes", "llm": "生成回答（较慢） / Written answer (slower)"}
+UI_CONCURRENCY = 4  # chat answers computed at once (the LLM itself answers one at a time)
+STORE_KEY = "gazette-qa-chat"
 SANS = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif'
+
+# Client-side helpers: copy the last answer as plain text, export the conversation as Markdown, and
+# bring the start of the newest answer into view. They read the conversation kept in the browser.
+_LAST = "(s) => { const c = (s.conversations || []).find(x => x.id === s.current); return c ? c.turns : []; }"
+COPY_JS = f"""(store) => {{
+  const turns = ({_LAST})(store); if (!turns.length) return;
+  const text = turns[turns.length - 1].plain;
+  const fallback = () => {{ const t = document.createElement('textarea'); t.value = text;
+    document.body.appendChild(t); t.select(); document.execCommand('copy'); t.remove(); }};
+  if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).catch(fallback);
+  else fallback();
+  const b = document.querySelector('#copy'); if (b) {{ const l = b.textContent;
+    b.textContent = '已复制 / Copied'; setTimeout(() => b.textContent = l, 1500); }}
+}}"""
+EXPORT_JS = f"""(store) => {{
+  const turns = ({_LAST})(store); if (!turns.length) return;
+  const md = '# 公报问答 · 对话记录\\n\\n' + turns.map(t => t.md).join('\\n');
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([md], {{type: 'text/markdown;charset=utf-8'}}));
+  a.download = '公报问答-' + new Date().toISOString().slice(0, 10) + '.md';
+  document.body.appendChild(a); a.click(); a.remove();
+}}"""
+SCROLL_JS = """() => { setTimeout(() => {
+  const bots = document.querySelectorAll('#chat [data-testid="bot"]');
+  const last = bots[bots.length - 1]; if (!last) return;
+  let wrap = last.parentElement;
+  while (wrap && wrap.scrollHeight <= wrap.clientHeight + 1) wrap = wrap.parentElement;
+  if (wrap && wrap !== document.documentElement && wrap !== document.body)
+    wrap.scrollTop += last.getBoundingClientRect().top - wrap.getBoundingClientRect().top - 8;
+  const top = last.getBoundingClientRect().top;
+  if (top < 0 || top > window.innerHeight - 80) last.scrollIntoView({block: 'start'});
+}, 60); }"""
+LANG_JS = "() => { document.documentElement.lang = 'zh-CN'; }"  # Gradio writes the browser's; the page is Chinese-first
+
+CHAT_CSS = f"""
+.gradio-container, .gradio-container .prose {{ font-family: {SANS}; }}
+#title h3 {{ margin: 0; padding-left: 28px; }}
+#chat .answer-head {{ font-size: 1.12em; margin-bottom: .3em; }}
+#chat a.cite {{ text-decoration: none; font-size: .8em; vertical-align: super; padding: 0 .1em; }}
+#chat .support {{ color: #333; }}
+#chat .notice {{ color: #8a5300; font-size: .9em; }}
+#chat details.sources {{ margin-top: .4em; font-size: .9em; }}
+#chat details.sources summary {{ cursor: pointer; color: #555; }}
+#chat details.sources li {{ margin: .3em 0; }}
+#chat details.sources .quote {{ color: #555; border-left: 3px solid #ddd; padding-left: .6em; margin-top: .2em; }}
+#chat table.row {{ border-collapse: collapse; margin: .2em 0; font-size: .95em; }}
+#chat table.row td {{ border: 1px solid #ddd; padding: .1em .5em; }}
+#doc-only {{ font-size: .9em; }}
+@media (max-width: 640px) {{
+  .gradio-container {{ padding: 4px !important; }}
+  #title h3 {{ font-size: 1em; }}
+  #input-row {{ flex-wrap: nowrap !important; }}
+  #input-row button {{ min-width: 64px !important; }}
+}}
+"""
 
 
 def available_modes(settings: Settings | None = None) -> list[str]:
@@ -45,198 +98,34 @@ def _gradio():
     try:
         import gradio
     except ImportError:
-        raise QAError("the chat UI needs gradio: install gradio (`pip install 'gradio>=5'`).") from None
+        raise QAError("the chat UI needs gradio: install gradio (`pip install 'gradio>=5'`).",
+                      zh="聊天界面需要 gradio：请安装（`pip install 'gradio>=5'`）。") from None
     return gradio
 
 
-class Backend:
-    """The Assistant, loaded lazily: a missing index is not fatal, loading is retried on the next request."""
-
-    def __init__(self, source: Assistant | Callable[[], Assistant]) -> None:
-        self._assistant = source if isinstance(source, Assistant) else None
-        self._factory = None if isinstance(source, Assistant) else source
-
-    def get(self) -> Assistant:
-        if self._assistant is None:
-            self._assistant = self._factory()
-        return self._assistant
-
-    def try_get(self) -> tuple[Assistant | None, QAError | None]:
-        try:
-            return self.get(), None
-        except QAError as exc:
-            return None, exc
+def make_filters(year: str | None = None, issue: str | None = None, category: str | None = None,
+                 doc_id: str | None = None) -> Filters:
+    year, issue, category = ((v or "").strip() for v in (year, issue, category))
+    if year and not year.isdigit():
+        raise InputError(f"year {year!r} is not a year; give e.g. 2022 or leave it empty for all years.",
+                         zh=f"年份 {year!r} 无效：请选择如 2022，或选“全部”。")
+    return Filters(year=int(year) if year else None, issue=issue or None, category=category or None,
+                   doc_id=doc_id or None)
 
 
-# --- Markdown rendering (everything from users or documents is escaped) ----------------------------
-
-def md_text(text: str) -> str:
-    """Text shown literally inside Markdown: HTML-escaped, Markdown punctuation backslash-escaped."""
-    text = _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
-    text = _MD_NUMBERED.sub(r"\1\\", text)
-    return _MD_BULLET.sub(r"\1\\\2", text)
-
-
-def short_quote(quote: str, limit: int = QUOTE_LIMIT) -> str:
-    text = " ".join(quote.split())
-    return text if len(text) <= limit else text[:limit].rstrip() + "…"
-
-
-def sources_markdown(answer: Answer) -> str:
-    lines = []
-    for c in answer.citations:
-        label = f"{c.title}（{c.doc_number or '无文号'}，{c.issue}，第{c.page or '?'}页）"
-        if c.section:
-            label += f" · {c.section}"
-        url = urlquote(c.url, safe="/?=&")
-        lines.append(f"**[{c.n}]** [{md_text(label)}]({url})\n\n> {md_text(short_quote(c.quote))}")
-    return "\n\n".join(lines)
-
-
-def extras_markdown(answer: Answer) -> str:
-    parts = []
-    if answer.refused and answer.suggestions and not all(s in answer.answer for s in answer.suggestions):
-        parts.append("**最接近的文件 / Closest documents**\n\n"
-                     + "\n".join(f"- {md_text(s)}" for s in answer.suggestions))
-    parts += [f"*{md_text(n)}*" for n in answer.notices if n != answer.answer]  # a refusal's notice is its text
-    return "\n\n".join(parts)
-
-
-def error_markdown(exc: QAError) -> str:
-    if isinstance(exc, IndexMissingError):
-        return f"{NO_INDEX}.\n\n{md_text(str(exc))}"
-    return f"⚠️ {md_text(str(exc))}"
-
-
-# --- Callbacks: they only call the Python API -------------------------------------------------------
-
-def make_filters(year: str | None, category: str | None) -> Filters:
-    year = (year or "").strip()
-    category = (category or "").strip()
-    if year and year != ALL and not year.isdigit():
-        raise InputError(f"year {year!r} is not a year; give e.g. 2022 or leave it empty for all years.")
-    return Filters(year=int(year) if year and year != ALL else None,
-                   category=category if category and category != ALL else None)
-
-
-def respond(backend: Backend, question: str, history: list | None, previous: list[str] | None,
-            year: str | None = ALL, category: str | None = ALL, mode: str | None = "extractive",
-            delay: float = 0.015) -> Iterator[tuple[list, list[str], str]]:
-    """One chat turn: yields (history, previous questions, textbox value) as the answer streams in."""
-    history = list(history or [])
-    previous = list(previous or [])
-    if not (question or "").strip():
-        yield history, previous, ""
-        return
-    history.append({"role": "user", "content": md_text(question)})
-    history.append({"role": "assistant", "content": "…"})
-    yield history, previous, ""
-    try:
-        assistant = backend.get()
-        draft = ""
-        for event in assistant.ask_stream(question, filters=make_filters(year, category), mode=mode,
-                                          context=follow_up_context(question, previous)):
-            if isinstance(event, Draft):  # LLM sentences, each shown once it verifies; the Final replaces them
-                draft += event.text
-                history[-1] = {"role": "assistant", "content": f"*生成中（每句已核对） / writing, each sentence checked…*\n\n{md_text(draft)}"}
-                yield history, previous, ""
-            elif isinstance(event, Final):
-                answer = event.answer
-    except QAError as exc:
-        history[-1] = {"role": "assistant", "content": error_markdown(exc)}
-        yield history, previous, ""
-        return
-    previous.append(question)
-    if answer.mode == "extractive":  # shown progressively, like a stream
-        step = max(4, len(answer.answer) // 25)
-        for end in range(step, len(answer.answer) + step, step):
-            history[-1] = {"role": "assistant", "content": md_text(answer.answer[:end])}
-            yield history, previous, ""
-            time.sleep(delay)
-    parts = [md_text(answer.answer), extras_markdown(answer)]
-    if answer.citations:
-        parts.append("**来源 / Sources**\n\n" + sources_markdown(answer))
-    history[-1] = {"role": "assistant", "content": "\n\n".join(p for p in parts if p)}
-    yield history, previous, ""
-
-
-def api_ask(backend: Backend, question: str, year: str = "", category: str = "", mode: str = "") -> dict:
+def api_ask(backend: Backend, question: str, year: str = "", category: str = "", mode: str = "",
+            issue: str = "") -> dict:
     """The `ask` API endpoint: the JSON of `qa ask --json`."""
-    assistant = backend.get()
-    return answer_to_dict(assistant.ask(question, filters=make_filters(year, category), mode=mode or None))
+    answer = backend.get().ask(question, filters=make_filters(year, issue, category), mode=mode or None)
+    return answer_to_dict(answer)
 
 
-# --- The document page --------------------------------------------------------------------------------
-
-PAGE_CSS = f"""
-body {{ font-family: {FONTS}; max-width: 52em; margin: 2em auto; padding: 0 1em; line-height: 1.8;
-       color: #222; background: #fdfdfb; }}
-header {{ border-bottom: 1px solid #ccc; margin-bottom: 1.5em; }}
-h1 {{ font-size: 1.35em; line-height: 1.5; }}
-dl {{ display: grid; grid-template-columns: max-content 1fr; gap: .1em 1em; font-size: .92em; }}
-dt {{ color: #666; }} dd {{ margin: 0; }}
-.doc {{ white-space: pre-wrap; font-size: 1.05em; }}
-mark {{ background: #ffe58a; padding: .1em 0; box-shadow: 0 0 0 2px #ffe58a; }}
-a {{ color: #1a5fb4; }}
-details.records {{ margin: 0 0 1.5em; font-size: .92em; }}
-details.records table {{ border-collapse: collapse; width: 100%; }}
-details.records td {{ border-top: 1px solid #e4e4e0; padding: .15em .5em; vertical-align: top; }}
-"""
-
-KIND_LABELS = {"group": "机构", "appointment": "任免", "document": "文件"}
-
-
-def _page(title: str, content: str) -> str:
-    return (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{html.escape(title)} · 公报问答</title><style>{PAGE_CSS}</style></head>"
-            f'<body><p><a href="/">← 返回问答 / Back to chat</a></p>{content}</body></html>')
-
-
-def not_found_page(message: str) -> str:
-    return _page("Not found", f"<h1>404</h1><p>{html.escape(message)}</p>")
-
-
-def records_html(doc: Document, facts: Sequence[Fact]) -> str:
-    """The document's records (qa/facts/) as a folded table; each row links to its source span."""
-    shown = [f for f in facts if f.role not in ("文号", "成文日期", "成员单位")]
-    if not shown:
+def _base(request) -> str:
+    """The site's address as the browser sees it, for absolute links in copied and exported text."""
+    try:
+        return str(request.base_url).rstrip("/")
+    except AttributeError:
         return ""
-    rows = "".join(
-        f"<tr><td>{KIND_LABELS[f.kind]}</td><td>{html.escape(f.parent + ' › ' if f.parent else '')}"
-        f"{html.escape(f.subject)}</td><td>{html.escape(f.role)}</td>"
-        f'<td><a href="/doc/{urlquote(doc.doc_id)}?start={f.start}&amp;end={f.end}">{html.escape(f.value)}</a></td></tr>'
-        for f in shown)
-    return (f'<details class="records"><summary>本文件的记录 / Records ({len(shown)})</summary>'
-            f"<table>{rows}</table></details>")
-
-
-def document_page(doc: Document, span: tuple[int, int] | None, facts: Sequence[Fact] = ()) -> str:
-    """The whole document, escaped, with the cited span (source offsets) in <mark id="cited">, and
-    its records (groups, appointments, document facts) above it."""
-    rows = [("文号", doc.doc_number), ("发文机关", doc.issuer), ("日期", doc.date), ("期号", doc.issue.label),
-            ("类别", doc.category), ("页码", doc.page and f"第{doc.page}页"), ("来源文件", doc.source)]
-    meta = "".join(f"<dt>{k}</dt><dd>{html.escape(str(v))}</dd>" for k, v in rows if v)
-    body = doc.body
-    if span is None:
-        text = html.escape(body)
-        script = ""
-    else:
-        a, b = span[0] - doc.start, span[1] - doc.start
-        text = (html.escape(body[:a]) + '<mark id="cited">' + html.escape(body[a:b]) + "</mark>"
-                + html.escape(body[b:]))
-        script = ("<script>window.addEventListener('load', function () {"
-                  "document.getElementById('cited').scrollIntoView({block: 'center'});});</script>")
-    header = f"<header><h1>{html.escape(doc.title)}</h1><dl>{meta}</dl></header>"
-    return _page(doc.title, f'{header}{records_html(doc, facts)}<div class="doc">{text}</div>{script}')
-
-
-# --- The app ------------------------------------------------------------------------------------------
-
-CHAT_CSS = f"""
-.gradio-container, .gradio-container .prose {{ font-family: {SANS}; }}
-.gradio-container .prose blockquote {{ font-size: .92em; color: #444; }}
-"""
 
 
 def build_blocks(backend: Backend, settings: Settings | None = None):
@@ -244,35 +133,159 @@ def build_blocks(backend: Backend, settings: Settings | None = None):
     settings = settings or load_settings()
     assistant, problem = backend.try_get()
     docs = assistant.documents() if assistant else []
-    years = [ALL] + [str(y) for y in sorted({d.issue.year for d in docs}, reverse=True)]
-    categories = [ALL] + sorted({d.category for d in docs if d.category})
+    every = ("全部 / All", ALL)
+    years = [every] + [(str(y), str(y)) for y in sorted({d.issue.year for d in docs}, reverse=True)]
+    issues = [every] + [(label, label) for label in dict.fromkeys(d.issue.label for d in reversed(docs))]
+    categories = [every] + [(c, c) for c in sorted({d.category for d in docs if d.category})]
+    modes = available_modes(settings)
 
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as blocks:
-        gr.Markdown(f"# {TITLE}\n按问题检索公报原文并给出带出处的回答；点击来源可查看原文并高亮引用段落。")
+    with gr.Blocks(title=TITLE, analytics_enabled=False, fill_height=True) as blocks:
+        store = gr.BrowserState(chat.empty_store(), storage_key=STORE_KEY, secret=f"{STORE_KEY}-v1")
+        doc_only, pending = gr.State(""), gr.State("")
+        with gr.Sidebar(label="对话 / Chats", open=False, elem_id="sidebar"):
+            new = gr.Button("＋ 新对话 / New chat", elem_id="new-chat")
+            conversations = gr.Radio([], label="历史对话 / Past chats", elem_id="conversations")
+            remove = gr.Button("删除此对话 / Delete this chat", variant="stop", size="sm", elem_id="delete-chat")
+        gr.Markdown(f"### {TITLE}", elem_id="title")
         if problem is not None:
-            gr.Markdown(error_markdown(problem), elem_id="index-warning")
-        chatbot = gr.Chatbot(label="问答", height="68vh", min_height=420, elem_id="chat", latex_delimiters=[],
-                             sanitize_html=True, buttons=["copy"])
+            gr.Markdown(f"{error_markdown(problem)}\n\n{error_markdown(problem, english=True)}",
+                        elem_id="index-warning")
+        chatbot = gr.Chatbot(
+            label="问答 / Chat", elem_id="chat", height="calc(100dvh - 290px)", min_height=280,
+            latex_delimiters=[], sanitize_html=True, buttons=[], autoscroll=False,
+            examples=[{"text": e} for e in EXAMPLES], feedback_options=("Like", "Dislike", *REASONS),
+            placeholder="按问题检索公报原文，给出带出处的回答；点 [n] 查看原文。\n\nAsk in Chinese or English.")
+        with gr.Row(visible=False) as doc_row:
+            doc_chip = gr.Markdown(elem_id="doc-only")
+            clear_doc = gr.Button("✕ 全部文件 / All documents", size="sm", scale=0, elem_id="clear-doc")
+        with gr.Row(elem_id="input-row", equal_height=True):
+            question = gr.Textbox(placeholder="输入问题，例如：自建房安全专项整治领导小组组长是谁？", show_label=False,
+                                  scale=8, elem_id="question", autofocus=True, lines=1, max_lines=4,
+                                  container=False)
+            send = gr.Button("发送", variant="primary", scale=1, min_width=72, elem_id="send")
+            stop = gr.Button("停止", variant="stop", scale=1, min_width=72, visible=False, elem_id="stop")
         with gr.Row():
-            question = gr.Textbox(placeholder="输入问题，例如：自建房安全专项整治领导小组组长是谁？",
-                                  show_label=False, scale=8, elem_id="question", autofocus=True)
-            send = gr.Button("发送 / Ask", variant="primary", scale=1, elem_id="send")
-        with gr.Row():
-            year = gr.Dropdown(years, value=ALL, label="年份 / Year")
-            category = gr.Dropdown(categories, value=ALL, label="类别 / Category")
-            modes = available_modes(settings)
-            mode = gr.Radio(modes, value=settings.answer_mode if settings.answer_mode in modes else modes[0],
-                            label="模式 / Mode")
-        gr.Examples(EXAMPLES, inputs=[question], label="示例问题 / Examples")
-        previous = gr.State([])
+            copy = gr.Button("复制回答 / Copy", size="sm", min_width=100, elem_id="copy")
+            export = gr.Button("导出对话 / Export", size="sm", min_width=100, elem_id="export")
+        with gr.Accordion("筛选与模式 / Filters & mode", open=False, elem_id="filters"):
+            with gr.Row():
+                year = gr.Dropdown(years, value=ALL, label="年份 / Year", elem_id="year")
+                issue = gr.Dropdown(issues, value=ALL, label="期号 / Issue", elem_id="issue")
+                category = gr.Dropdown(categories, value=ALL, label="类别 / Category", elem_id="category")
+            mode = gr.Radio([(MODES[m], m) for m in modes], label="模式 / Mode", elem_id="mode",
+                            value=settings.answer_mode if settings.answer_mode in modes else modes[0])
 
-        def on_ask(text, history, asked, year_value, category_value, mode_value):
-            yield from respond(backend, text, history, asked, year_value, category_value, mode_value)
+        def show(state: dict, base: str = ""):
+            conv = chat.current(state)
+            return {chatbot: chat.messages(chat.turns_of(conv), base),
+                    conversations: gr.update(choices=chat.choices(state), value=state.get("current") or None)}
 
-        inputs = [question, chatbot, previous, year, category, mode]
-        outputs = [chatbot, previous, question]
-        question.submit(on_ask, inputs, outputs, api_visibility="private")
-        send.click(on_ask, inputs, outputs, api_visibility="private")
+        def on_load(state, request: gr.Request):
+            state = chat.valid(state)
+            if chat.current(state) is None:
+                state = chat.new_conversation(state)
+            doc_id = (request.query_params.get("doc") or "") if request else ""
+            loaded, _ = backend.try_get()
+            doc = loaded.document(doc_id) if loaded and doc_id else None
+            chip = f"仅就此文件提问 / Only this document：**{doc.title}**" if doc else ""
+            return {**show(state, _base(request)), store: state, doc_only: doc.doc_id if doc else "",
+                    doc_chip: chip, doc_row: gr.update(visible=bool(doc))}
+
+        def on_ask(text, state, doc_id, year_value, issue_value, category_value, mode_value, request: gr.Request):
+            text = (text or "").strip()
+            if not text:
+                yield {question: gr.skip()}
+                return
+            base = _base(request)
+            try:
+                filters = make_filters(year_value, issue_value, category_value, doc_id)
+            except InputError as exc:
+                filters, failure = None, exc
+            else:
+                failure = None
+            first = True
+            turns = chat.turns_of(chat.current(state))
+            if failure is not None:
+                screens = iter([chat.Screen([], done=True, record=chat.record(
+                    chat.Turn(text, None, error_markdown(failure)), base))])
+            else:
+                screens = chat.respond(backend, text, turns, filters, mode_value, base)
+            for screen in screens:
+                if not screen.done:
+                    yield {chatbot: screen.messages, question: "" if first else gr.skip(), pending: text,
+                           send: gr.update(visible=False), stop: gr.update(visible=True)}
+                    first = False
+                    continue
+                state = chat.add_turn(state, screen.record)
+                yield {**show(state, base), store: state, pending: "", question: "" if first else gr.skip(),
+                       send: gr.update(visible=True), stop: gr.update(visible=False)}
+
+        def on_stop(state, asked, request: gr.Request):
+            if asked:
+                state = chat.add_turn(state, chat.record(chat.stopped(asked)))
+            return {**show(state, _base(request)), store: state, pending: "", send: gr.update(visible=True),
+                    stop: gr.update(visible=False)}
+
+        def on_like(data: gr.LikeData, state, year_value, issue_value, category_value, doc_id):
+            conv = chat.current(state)
+            index = data.index if isinstance(data.index, int) else data.index[0]
+            kept = (conv or {}).get("turns", [])
+            if not 0 <= index // 2 < len(kept):
+                return
+            turn = kept[index // 2]
+            liked = data.liked is True or data.liked == "Like"
+            reason = data.liked if isinstance(data.liked, str) and data.liked not in ("Like", "Dislike") else ""
+            where = make_filters(year_value, issue_value, category_value, doc_id).describe()
+            try:
+                record(settings.feedback_path, Feedback(turn["q"], liked, turn.get("a") or {}, reason,
+                                                        where + (f" doc={doc_id}" if doc_id else "")))
+            except QAError as exc:
+                raise gr.Error(exc.message(False)) from None
+            gr.Info("已记录反馈，谢谢 / Feedback saved, thank you")
+
+        def on_new(state, request: gr.Request):
+            state = chat.new_conversation(state)
+            return {**show(state, _base(request)), store: state}
+
+        def on_select(state, conv_id, request: gr.Request):
+            if not conv_id or conv_id == chat.valid(state).get("current"):
+                return {chatbot: gr.skip()}
+            state = chat.select(state, conv_id)
+            return {**show(state, _base(request)), store: state}
+
+        def on_delete(state, request: gr.Request):
+            state = chat.delete(state, chat.valid(state).get("current", ""))
+            if chat.current(state) is None:
+                state = chat.new_conversation(state)
+            return {**show(state, _base(request)), store: state}
+
+        def on_example(data: gr.SelectData):
+            return data.value["text"]
+
+        everything = {chatbot, conversations, store, doc_only, doc_chip, doc_row}
+        blocks.load(on_load, [store], everything)
+        asking = [question, store, doc_only, year, issue, category, mode]
+        outputs = {chatbot, conversations, store, pending, question, send, stop}
+        answer = dict(fn=on_ask, inputs=asking, outputs=outputs, api_visibility="private",
+                      trigger_mode="always_last", concurrency_limit=UI_CONCURRENCY, concurrency_id="answer")
+        # one event for Enter and 发送: a question sent while one is answered waits in the box and runs
+        # next ("always_last"); two listeners would answer both at once over the same conversation
+        events = [gr.on([question.submit, send.click], **answer),
+                  chatbot.example_select(on_example, None, question, api_visibility="private")
+                  .then(**answer)]
+        for event in events:
+            event.then(None, js=SCROLL_JS)
+        stop.click(on_stop, [store, pending], {chatbot, conversations, store, pending, send, stop},
+                   cancels=events, api_visibility="private")
+        chatbot.like(on_like, [store, year, issue, category, doc_only], None, api_visibility="private")
+        new.click(on_new, [store], {chatbot, conversations, store}, api_visibility="private")
+        conversations.input(on_select, [store, conversations], {chatbot, conversations, store},
+                            api_visibility="private")
+        remove.click(on_delete, [store], {chatbot, conversations, store}, api_visibility="private")
+        clear_doc.click(lambda: ("", gr.update(visible=False)), None, [doc_only, doc_row],
+                        api_visibility="private")
+        copy.click(None, [store], None, js=COPY_JS)
+        export.click(None, [store], None, js=EXPORT_JS)
 
         def ask(question: str, year: str = "", category: str = "", mode: str = "") -> dict:
             """Ask a question; returns the JSON of `qa ask --json` (question, answer, refused, mode, citations …)."""
@@ -282,11 +295,12 @@ def build_blocks(backend: Backend, settings: Settings | None = None):
                 raise gr.Error(str(exc)) from None
 
         gr.api(ask, api_name="ask")
+    blocks.queue(default_concurrency_limit=UI_CONCURRENCY)
     return blocks
 
 
 def build_app(assistant: Assistant | Callable[[], Assistant] | None = None,
-              settings: Settings | None = None) -> fastapi.FastAPI:
+              settings: Settings | None = None) -> "fastapi.FastAPI":
     """A FastAPI app: `GET /doc/{doc_id}?chunk=...` and the Gradio chat mounted at `/`."""
     gr = _gradio()
     from fastapi import FastAPI
@@ -303,19 +317,21 @@ def build_app(assistant: Assistant | Callable[[], Assistant] | None = None,
         try:
             loaded = backend.get()
         except QAError as exc:
-            return HTMLResponse(_page("No index", f"<p>{html.escape(NO_INDEX)}</p>"
-                                      f"<p>{html.escape(str(exc))}</p>"), status_code=503)
+            return HTMLResponse(page("还没有索引 / No index", f"<p>{html.escape(exc.message(False))}</p>"
+                                     f"<p>{html.escape(str(exc))}</p>"), status_code=503)
         doc = loaded.document(doc_id)
         if doc is None:
-            return HTMLResponse(not_found_page(f"No document {doc_id!r} in the index."), status_code=404)
+            return HTMLResponse(not_found_page(f"索引中没有文件 {doc_id!r} / No document {doc_id!r} in the index."),
+                                status_code=404)
         cited = loaded.chunk(chunk) if chunk else None
         if chunk and (cited is None or cited.doc_id != doc_id):
-            return HTMLResponse(not_found_page(f"No passage {chunk!r} in document {doc_id!r}."),
-                                status_code=404)
+            return HTMLResponse(not_found_page(f"文件 {doc_id!r} 中没有段落 {chunk!r} / "
+                                               f"No passage {chunk!r} in document {doc_id!r}."), status_code=404)
         span = (cited.start, cited.end) if cited else None
         if start is not None or end is not None:  # the cited sentence inside the passage
             if start is None or end is None or not doc.start <= start < end <= doc.end:
-                return HTMLResponse(not_found_page(f"No span {start}-{end} in document {doc_id!r} "
+                return HTMLResponse(not_found_page(f"文件 {doc_id!r} 中没有位置 {start}-{end}（范围 {doc.start}-"
+                                                   f"{doc.end}）/ No span {start}-{end} in document {doc_id!r} "
                                                    f"(it spans {doc.start}-{doc.end})."), status_code=404)
             span = (start, end)
         return HTMLResponse(document_page(doc, span, loaded.facts.by_doc.get(doc_id, [])))
@@ -326,8 +342,8 @@ def build_app(assistant: Assistant | Callable[[], Assistant] | None = None,
         login = {"auth": lambda _user, password: key_matches(settings, password),
                  "auth_message": "用户名任意，密码为 QA_API_KEY / any user name; the password is QA_API_KEY"}
     return gr.mount_gradio_app(app, build_blocks(backend, settings), path="/", server_name=settings.host,
-                               server_port=settings.port, css=CHAT_CSS, ssr_mode=False,
-                               footer_links=["api"], **login)
+                               server_port=settings.port, css=CHAT_CSS, ssr_mode=False, js=LANG_JS,
+                               footer_links=[{"label": "API 文档 / API docs", "url": "/docs"}], **login)
 
 
 def serve(settings: Settings | None = None, host: str | None = None, port: int | None = None) -> None:

