@@ -279,6 +279,7 @@ def build_blocks(backend: Backend, settings: Settings | None = None):
                    cancels=events, api_visibility="private")
         chatbot.like(on_like, [store, year, issue, category, doc_only], None, api_visibility="private")
         new.click(on_new, [store], {chatbot, conversations, store}, api_visibility="private")
+        chatbot.clear(on_new, [store], {chatbot, conversations, store}, api_visibility="private")  # 🗑 = new chat
         conversations.input(on_select, [store, conversations], {chatbot, conversations, store},
                             api_visibility="private")
         remove.click(on_delete, [store], {chatbot, conversations, store}, api_visibility="private")

@@ -144,7 +144,11 @@ def test_the_short_answer_comes_first_and_in_view(live, open_browser, size):
     assert short.text == assistant.ask(QUESTION).short_answer
     time.sleep(0.3)  # the scroll after the answer
     assert _in_view(driver, short), "the newest short answer is not on screen"
-    assert "来源" in driver.find_elements(By.CSS_SELECTOR, "#chat details.sources summary")[-1].text
+    summary = driver.find_elements(By.CSS_SELECTOR, "#chat details.sources summary")[-1]
+    assert "来源" in summary.text
+    summary.click()  # the sources unfold: title · 文号 · 期号 · 页码 · 章节 and the quote
+    source = driver.find_elements(By.CSS_SELECTOR, "#chat details.sources li")[-1]
+    assert "阳政办发〔2022〕57号" in source.text and "第" in source.text
     ARTIFACTS.mkdir(exist_ok=True)
     driver.save_screenshot(str(ARTIFACTS / f"chat-{size[0]}x{size[1]}.png"))
     (ARTIFACTS / f"first-answer-{size[0]}x{size[1]}.json").write_text(json.dumps(
