@@ -112,7 +112,7 @@ def facts(text: tuple[str, ...], kind: str | None, year: int | None, limit: int 
 @main.command()
 @click.argument("question", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per question.")
-@click.option("--file", "file", type=click.File("r", encoding="utf-8"),
+@click.option("--file", "file", type=click.File("rb"),
               help="Ask every line of this file (one question per line; '-' for stdin).")
 @click.option("--k", type=int, default=None, help="Number of sources to retrieve (1-20).")
 @click.option("--year", type=int, default=None, help="Only documents of this year's issues.")
@@ -130,7 +130,7 @@ def ask(question, as_json, file, k, year, issue, category, mode) -> None:
     if file is None and not question.strip():
         click.echo("Error: the question is empty; type a question, e.g. 5G基站补贴标准是多少", err=True)
         sys.exit(2)
-    questions = [question] if file is None else [line.rstrip("\n") for line in file if line.strip()]
+    questions = [question] if file is None else [line for _, line in _lines(file)]
     filters = Filters(year=year, issue=issue, category=category)
     assistant = Assistant.load()  # a missing or unusable index: QAError -> exit 2 (_Group)
     single = file is None
@@ -141,6 +141,20 @@ def ask(question, as_json, file, k, year, issue, category, mode) -> None:
         return {"question": q, "error": str(exc)}
 
     _answer_each(questions, lambda q: assistant.ask(q, filters=filters, k=k, mode=mode), on_error, as_json)
+
+
+def _lines(file) -> list[tuple[int, str]]:
+    """The non-empty lines of a --file, numbered; a line that is not UTF-8 stops with its number."""
+    out = []
+    for n, raw in enumerate(file, start=1):
+        try:
+            line = raw.decode("utf-8-sig" if n == 1 else "utf-8").rstrip("\r\n")
+        except UnicodeDecodeError as exc:
+            raise UserError(f"{file.name}: line {n} is not UTF-8 (byte 0x{raw[exc.start]:02x} at column "
+                            f"{exc.start + 1}); save the file as UTF-8 (e.g. `iconv -f GBK -t UTF-8`).") from None
+        if line.strip():
+            out.append((n, line))
+    return out
 
 
 def _answer_each(items, answer, on_error, as_json: bool) -> None:
@@ -171,7 +185,7 @@ def _answer_each(items, answer, on_error, as_json: bool) -> None:
 @main.command()
 @click.argument("question", required=False)
 @click.option("--passage", "passages", multiple=True, help="A passage to answer from (repeatable).")
-@click.option("--file", "file", type=click.File("r", encoding="utf-8"),
+@click.option("--file", "file", type=click.File("rb"),
               help='JSON lines {"question": ..., "passages": [...]}, one answer per line (\'-\' for stdin).')
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per question.")
 def read(question, passages, file, as_json) -> None:
@@ -181,8 +195,7 @@ def read(question, passages, file, as_json) -> None:
     if file is None and not (question and passages):
         raise click.UsageError('give --file QUESTIONS.jsonl (lines {"question": ..., "passages": [...]}), '
                                "or a QUESTION with one or more --passage TEXT.")
-    items = [(1, {"question": question, "passages": list(passages)})] if file is None else [
-        (n, line) for n, line in enumerate(file, start=1) if line.strip()]
+    items = [(1, {"question": question, "passages": list(passages)})] if file is None else _lines(file)
     reader = Reader.standalone()
     _answer_each(items, lambda item: reader.read(*_read_item(item[1], item[0])),
                  lambda item, exc: {"line": item[0], "error": str(exc)}, as_json)

@@ -17,8 +17,14 @@ def clean_question(question: str, limit: int) -> tuple[str, tuple[str, ...]]:
     if question is None:
         raise InputError("the question is missing; ask something, e.g. 阳政办发〔2022〕57号讲什么",
                          zh="没有问题：请输入问题，例如：阳政办发〔2022〕57号讲什么")
+    question = str(question)
+    broken = next((i for i, ch in enumerate(question) if unicodedata.category(ch) == "Cs"), None)
+    if broken is not None:  # bytes that were not UTF-8 (surrogate-escaped) or a lone surrogate
+        raise InputError(f"the question has an invalid character at position {broken + 1} (bytes that are not "
+                         "UTF-8?); send the question as UTF-8 text.",
+                         zh=f"问题第{broken + 1}个字符无效（可能不是 UTF-8 编码）；请以 UTF-8 文本提问。")
     text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\n\t" else ch
-                   for ch in str(question))
+                   for ch in question)
     text = re.sub(r"\s+", " ", text).strip()
     if not text:
         raise InputError("the question is empty; type a question, e.g. 5G基站补贴标准是多少",

@@ -35,6 +35,12 @@ class Filters:
     issuer: str | None = None
     doc_id: str | None = None  # one document (follow-up questions)
 
+    def __post_init__(self) -> None:
+        if self.year is not None and not (isinstance(self.year, int) and 1000 <= self.year <= 9999):
+            shown = str(self.year) if isinstance(self.year, int) and abs(self.year) < 10**12 else "(a long number)"
+            raise InputError(f"year {shown} is not a year; give e.g. 2022, or no year for all years.",
+                             zh=f"年份 {shown} 无效：请给出如 2022 的年份，或不限年份。")
+
     def accepts(self, doc: Document) -> bool:
         if self.doc_id is not None and doc.doc_id != self.doc_id:
             return False
@@ -246,8 +252,8 @@ class Retriever:
             return None
         mask = np.array([filters.accepts(d) for d in self.doc_of_row], dtype=bool)
         if not mask.any():
-            raise InputError(f"no document matches the filters {filters}; "
-                             f"years in the index: {sorted(self.years)}.",
+            raise InputError(f"no document matches the filters ({filters.describe()}); "
+                             f"years in the index: {sorted(self.years)}; widen the filters.",
                              zh=f"没有文件符合筛选条件（{filters.describe()}）；索引中的年份："
                                 f"{'、'.join(map(str, sorted(self.years)))}。请放宽筛选条件。")
         return mask

@@ -22,10 +22,11 @@ from collections.abc import Iterator
 from typing import Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .api import Assistant, answer_to_dict, follow_up_context
 from .catalog import DocRow
@@ -36,6 +37,8 @@ from .types import Answer, Draft, Final
 
 MODEL_IDS = {"gazette-qa": None, "gazette-qa-extractive": "extractive", "gazette-qa-llm": "llm"}
 API_PREFIXES = ("/v1/", "/api/")
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin",
+                    "Content-Security-Policy": "frame-ancestors 'none'; object-src 'none'; base-uri 'self'"}
 
 
 class APIError(Exception):
@@ -340,6 +343,22 @@ def add_api(app: FastAPI, backend, settings: Settings) -> None:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}" for e in exc.errors())
         return error_response(APIError(400, f"bad request: {problems}. See /docs for the request format.",
                                        code="bad_request"))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        if not request.url.path.startswith(API_PREFIXES):
+            return await http_exception_handler(request, exc)
+        message = str(exc.detail)
+        if exc.status_code == 400 and "parsing the body" in message:  # not JSON, or a number too long to read
+            message = "the request body is not valid JSON (or holds a number too long to read); send a JSON object."
+        return error_response(APIError(exc.status_code, message, code="bad_request" if exc.status_code == 400 else None,
+                                       headers=getattr(exc, "headers", None)))
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next):  # every page and route: no framing, no sniffing
+        response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        return response
 
     @app.middleware("http")
     async def _limit_size(request: Request, call_next):

@@ -27,6 +27,7 @@ ALL = ""  # the "全部 / All" choice of a filter
 EXAMPLES = ["自建房安全专项整治领导小组组长是谁？", "阳政办发〔2022〕57号讲什么", "5G基站电费补贴标准是多少？",
             "Who leads the railway planning and construction leading group?"]
 MODES = {"extractive": "快速引用 / Quick quotes", "llm": "生成回答（较慢） / Written answer (slower)"}
+UPLOAD_LIMIT = "16kb"  # the chat uploads nothing; Gradio's upload route stays, with no room for files
 UI_CONCURRENCY = 4  # chat answers computed at once (the LLM itself answers one at a time)
 STORE_KEY = "gazette-qa-chat"
 SANS = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif'
@@ -344,7 +345,22 @@ def build_app(assistant: Assistant | Callable[[], Assistant] | None = None,
                  "auth_message": "用户名任意，密码为 QA_API_KEY / any user name; the password is QA_API_KEY"}
     return gr.mount_gradio_app(app, build_blocks(backend, settings), path="/", server_name=settings.host,
                                server_port=settings.port, css=CHAT_CSS, ssr_mode=False, js=LANG_JS,
+                               max_file_size=UPLOAD_LIMIT,
                                footer_links=[{"label": "API 文档 / API docs", "url": "/docs"}], **login)
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Fail with a message before saying "running on …" when the address is taken."""
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        raise InputError(f"cannot listen on {host}:{port} ({exc.strerror}); stop the program using it or pick "
+                         "another port with --port (QA_PORT).",
+                         zh=f"无法监听 {host}:{port}（{exc.strerror}）；请先停止占用该端口的程序，或用 --port（QA_PORT）换一个端口。") from None
 
 
 def serve(settings: Settings | None = None, host: str | None = None, port: int | None = None) -> None:
@@ -355,6 +371,7 @@ def serve(settings: Settings | None = None, host: str | None = None, port: int |
     host = host or settings.host
     port = port or settings.port
     check_exposure(host, settings)  # before binding anything
+    check_port_free(host, port)
     app = build_app(settings=settings)
     print(f"公报问答 running on http://{host}:{port}  (Ctrl+C to stop); OpenAI-compatible API at "
           f"http://{host}:{port}/v1, REST API docs at /docs", flush=True)

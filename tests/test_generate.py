@@ -1,7 +1,7 @@
 """LLM answers through the Assistant, with a scripted LLM: citations, verification, fall-back."""
 
 import json
-from qa.types import Draft, Final
+from qa.types import Draft, Final, Preview
 
 import pytest
 from click.testing import CliRunner
@@ -47,7 +47,7 @@ def test_a_refused_question_never_asks_the_llm(assistant, scripted_llm):
 def test_unverified_llm_answer_falls_back_to_extractive(assistant, scripted_llm, reply, reason):
     answer = with_llm(assistant, scripted_llm([reply])).ask(Q, mode="llm")
     assert answer.mode == "extractive" and reason in answer.fallback
-    assert "韩加政" in answer.answer and any("LLM answer not shown" in x for x in answer.notices)
+    assert "韩加政" in answer.answer and any(x.startswith("未显示生成的回答") for x in answer.notices)
 
 
 def test_a_sentence_without_marks_gets_the_marks_of_its_evidence(assistant, scripted_llm):
@@ -59,7 +59,8 @@ def test_stream_shows_only_verified_sentences_and_no_control_tokens(assistant, s
     llm = scripted_llm(["组长是韩加政[1]。", "组长是韩加政[1]。任期5年[1]。", "NOT_FOUND"])
     with_llm(assistant, llm)
     good = list(assistant.ask_stream(Q, mode="llm"))
-    assert [type(i) for i in good] == [Draft, Final] and good[0].text == "组长是韩加政[1]。"
+    assert [type(i) for i in good] == [Preview, Draft, Final] and good[1].text == "组长是韩加政[1]。"
+    assert good[0].answer.mode == "extractive" and good[0].answer.citations  # the quoted answer, at once
     assert good[-1].answer.mode == "llm" and "generate" in good[-1].answer.timings_ms
     bad = list(assistant.ask_stream(Q, mode="llm"))  # the second sentence fails: the draft is replaced
     assert [i.text for i in bad if isinstance(i, Draft)] == ["组长是韩加政[1]。"]
