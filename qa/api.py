@@ -133,12 +133,13 @@ class Assistant:
         timings["answer"] = (time.perf_counter() - t) * 1000
         if llm is not None and not answer.refused:
             yield Preview(replace(answer, timings_ms=dict(timings)))
-            t = time.perf_counter()
-            for event in write(llm, text, answer, self.settings):  # only a question the reader answered
-                if isinstance(event, Draft):
-                    yield event
-                else:
-                    answer = event.answer
+            with self.writer.lane():  # one LLM answer at a time, a bounded queue (BusyError past it)
+                t = time.perf_counter()
+                for event in write(llm, text, answer, self.settings):  # only a question the reader answered
+                    if isinstance(event, Draft):
+                        yield event
+                    else:
+                        answer = event.answer
             timings["generate"] = (time.perf_counter() - t) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000
         yield Final(replace(answer, timings_ms=timings))

@@ -7,11 +7,11 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .api import Assistant, follow_up_context
 from .contract import answer_from_dict, answer_to_dict
-from .errors import QAError
+from .errors import BusyError, QAError
 from .render import Turn, answer_markdown, answer_plain, error_markdown, md_text, turn_markdown
 from .retrieve import Filters
 from .text import is_english
@@ -153,13 +153,13 @@ def respond(backend: Backend, question: str, turns: Sequence[Turn], filters: Fil
     user = {"role": "user", "content": md_text(question)}
     yield Screen([*shown, user, {"role": "assistant", "content": f"*{stage('search', english)}*"}])
     previous = [t.question for t in turns if t.answer is not None]
-    preview, draft = "", ""
+    preview, draft, quoted = "", "", None
     try:
         assistant = backend.get()
         for event in assistant.ask_stream(question, filters=filters, mode=mode,
                                           context=follow_up_context(question, previous)):
             if isinstance(event, Preview):
-                preview = answer_markdown(event.answer, base)
+                preview, quoted = answer_markdown(event.answer, base), event.answer
             elif isinstance(event, Draft):
                 draft += event.text
             elif isinstance(event, Final):
@@ -169,6 +169,10 @@ def respond(backend: Backend, question: str, turns: Sequence[Turn], filters: Fil
             if preview:  # LLM mode: the quoted answer at once, the verified sentences as they come
                 writing = f"*{stage('write', english)}*\n\n" + (f"{md_text(draft)}\n\n---\n\n" if draft else "")
                 yield Screen([*shown, user, {"role": "assistant", "content": writing + preview}])
+    except BusyError as exc:  # the LLM's queue is full: the quoted answer, saying why
+        turn = Turn(question, replace(quoted, notices=quoted.notices + (exc.message(english),)) if quoted else None,
+                    "" if quoted else error_markdown(exc, english))
+        yield Screen([*shown, *message(turn, base)], done=True, record=record(turn, base))
     except QAError as exc:
         turn = Turn(question, None, error_markdown(exc, english))
         yield Screen([*shown, *message(turn, base)], done=True, record=record(turn, base))

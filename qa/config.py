@@ -62,6 +62,7 @@ class Settings:
     llm_max_tokens: int = 160  # a small model may loop; answers are 1-3 sentences
     llm_translate: bool = False  # LLM keywords for English questions (the lexicon does without; costs ~1-2 s)
     llm_threads: int = 2
+    llm_queue: int = 4  # LLM answers that may wait while one is written; more are refused as busy (429)
     llm_ctx: int = 4096
     # UI and HTTP API (`qa serve`)
     host: str = "127.0.0.1"
@@ -110,7 +111,7 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
     "dense_weight": (0, None), "bm25_weight": (0, None),
     "refuse_support": (-1, 1),  # a share of the question; -1 = calibrated
     "max_question_chars": (1, None), "llm_timeout": (0, None), "llm_max_tokens": (1, None),
-    "llm_threads": (1, None), "llm_ctx": (1, None), "port": (1, 65535),
+    "llm_threads": (1, None), "llm_queue": (0, None), "llm_ctx": (1, None), "port": (1, 65535),
     "max_request_bytes": (1024, None), "client_concurrency": (1, None),
 }
 

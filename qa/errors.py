@@ -32,3 +32,11 @@ class ModelUnavailableError(QAError):
 
 class InputError(QAError):
     """A bad question, filter or option."""
+
+
+class BusyError(QAError):
+    """Too many answers waiting for the LLM: try again after `retry_after` seconds (or extractive now)."""
+
+    def __init__(self, message: str = "", zh: str = "", retry_after: int = 30) -> None:
+        super().__init__(message, zh)
+        self.retry_after = retry_after

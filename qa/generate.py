@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+
+from .errors import BusyError
 
 from .llm import LLM, clean_reply, evidence_messages, is_refusal
 from .types import Answer, Citation, Draft, Final, StreamEvent
@@ -170,6 +174,42 @@ def _source(c: Citation) -> str:
 MODES = ("extractive", "llm", "auto")
 
 
+class Lane:
+    """The LLM's single lane: one answer is written at a time and at most `queue` wait for it; one
+    more is refused at once with `BusyError` instead of waiting without end. Extractive answers
+    never enter it, so a long LLM answer does not hold them up."""
+
+    def __init__(self, queue: int, timeout_s: float) -> None:
+        self.queue, self.timeout_s = queue, timeout_s
+        self._writing = threading.Lock()
+        self._guard = threading.Lock()
+        self.waiting = 0
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._guard:
+            if self.waiting > self.queue:
+                raise self._busy()
+            self.waiting += 1
+        try:
+            if not self._writing.acquire(timeout=self.timeout_s * (self.queue + 1)):
+                raise self._busy()
+            try:
+                yield
+            finally:
+                self._writing.release()
+        finally:
+            with self._guard:
+                self.waiting -= 1
+
+    def _busy(self) -> BusyError:
+        wait = int(self.timeout_s)
+        return BusyError(f"the LLM is busy with {self.waiting} answer(s); try again in about {wait} s, or ask in "
+                         "extractive mode now (QA_LLM_QUEUE sets how many may wait).",
+                         zh=f"大模型正忙（{self.waiting}个回答在排队）；请约{wait}秒后再试，或改用“快速引用”模式。",
+                         retry_after=wait)
+
+
 class Writer:
     """The LLM side of the Assistant: which model answers in a mode (loaded on first use), and
     Chinese search keywords for English questions."""
@@ -178,6 +218,7 @@ class Writer:
         self.settings = settings
         self._llm: LLM | None = None
         self._loaded = False
+        self.lane = Lane(settings.llm_queue, settings.llm_timeout)
 
     def use(self, llm: LLM | None) -> None:
         """Answer with this LLM (e.g. a scripted one in tests) instead of the configured one."""

@@ -31,7 +31,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .api import Assistant, answer_to_dict, follow_up_context
 from .catalog import DocRow
 from .config import Settings
-from .errors import IndexMissingError, InputError, QAError
+from .errors import BusyError, IndexMissingError, InputError, QAError
 from .retrieve import Filters
 from .types import Answer, Draft, Final
 
@@ -62,6 +62,8 @@ def qa_error(exc: QAError) -> APIError:
         return APIError(503, str(exc), "server_error", "index_missing")
     if isinstance(exc, InputError):
         return APIError(400, str(exc), "invalid_request_error", "bad_input")
+    if isinstance(exc, BusyError):
+        return APIError(429, str(exc), "rate_limit_error", "llm_busy", {"Retry-After": str(exc.retry_after)})
     return APIError(500, str(exc), "server_error", "qa_error")
 
 

@@ -4,6 +4,8 @@ security headers, takes no uploads and says when its port is taken."""
 
 import json
 import socket
+import threading
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -79,3 +81,51 @@ def test_a_port_in_use_is_reported_before_serving():
         port = taken.getsockname()[1]
         with pytest.raises(InputError, match=f"cannot listen on 127.0.0.1:{port}"):
             check_port_free("127.0.0.1", port)
+
+
+def test_the_llm_lane_lets_a_bounded_queue_wait_and_refuses_more():
+    from qa.errors import BusyError
+    from qa.generate import Lane
+
+    lane = Lane(queue=1, timeout_s=5)
+    release = threading.Event()
+
+    def answer():
+        with lane():
+            release.wait(5)
+
+    writers = [threading.Thread(target=answer) for _ in range(2)]  # one writes, one waits
+    for w in writers:
+        w.start()
+    deadline = time.time() + 5
+    while lane.waiting < 2 and time.time() < deadline:
+        time.sleep(0.01)
+    with pytest.raises(BusyError, match="the LLM is busy") as busy:
+        with lane():
+            pass
+    assert busy.value.retry_after == 5 and "快速引用" in busy.value.zh
+    release.set()
+    for w in writers:
+        w.join(5)
+    assert lane.waiting == 0
+    with lane():  # free again
+        pass
+
+
+def test_a_busy_llm_is_429_over_the_api_and_the_quoted_answer_in_the_chat(assistant, settings, scripted_llm):
+    from qa.chat import Backend, respond
+    from qa.errors import BusyError
+
+    assistant.writer.use(scripted_llm(["组长是韩加政[1]。"] * 3))
+
+    class Full:
+        def __call__(self):
+            raise BusyError("the LLM is busy with 5 answer(s); try again", zh="大模型正忙", retry_after=7)
+
+    assistant.writer.lane = Full()
+    client = TestClient(build_app(assistant, settings))
+    r = client.post("/api/ask", json={"question": "自建房安全专项整治领导小组组长是谁", "mode": "llm"})
+    assert r.status_code == 429 and r.headers["retry-after"] == "7" and "busy" in r.json()["error"]["message"]
+    final = list(respond(Backend(assistant), "自建房安全专项整治领导小组组长是谁", [], mode="llm"))[-1]
+    reply = final.messages[-1]["content"]
+    assert '<strong class="short">' in reply and "大模型正忙" in reply and final.record["a"]["mode"] == "extractive"
