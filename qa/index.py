@@ -148,9 +148,12 @@ def read_manifest(index_dir: Path) -> dict | None:
     if not path.exists():
         return None
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise IndexMismatchError(f"{path} is unreadable ({exc}); run `qa ingest --rebuild`.") from exc
+    if not isinstance(manifest, dict):
+        raise IndexMismatchError(f"{path} is not an index manifest (a JSON object); run `qa ingest --rebuild`.")
+    return manifest
 
 
 def load_index(settings: Settings, check: bool = True) -> IndexData:
@@ -165,14 +168,41 @@ def load_index(settings: Settings, check: bool = True) -> IndexData:
         if check:
             check_compatible(manifest, settings)
         try:
-            return _load_generation(manifest, _data_dir(index_dir, manifest))
-        except (OSError, KeyError, ValueError, RuntimeError) as exc:
+            return check_whole(_load_generation(manifest, _data_dir(index_dir, manifest)))
+        except (OSError, KeyError, ValueError, RuntimeError, TypeError, AttributeError) as exc:
             if attempt < 2 and read_manifest(index_dir) != manifest:
                 continue  # an ingest committed a new generation (and removed this one) while we read it
             raise IndexMismatchError(
                 f"the index in {index_dir} is incomplete or damaged ({type(exc).__name__}: {exc}); "
                 "run `qa ingest --rebuild`.") from exc
     raise AssertionError("unreachable")
+
+
+def check_whole(data: IndexData) -> IndexData:
+    """The index proves itself whole on load (cheap: counts, shapes, finite values): the manifest's
+    fields, chunks = vectors = FAISS rows = BM25 documents, the vector dimension everywhere, every
+    chunk's document present, unit keys = unit vectors. ValueError naming the first mismatch."""
+    manifest = data.manifest
+    if not isinstance(manifest, dict) or not all(k in manifest for k in ("embedder", "dim", "n_chunks")):
+        raise ValueError(f"{MANIFEST} lacks embedder/dim/n_chunks")
+    dim, n = manifest["dim"], len(data.chunks)
+    if manifest["n_chunks"] != n:
+        raise ValueError(f"{MANIFEST} says {manifest['n_chunks']} chunks, chunks.json has {n}")
+    if data.vectors.ndim != 2 or data.vectors.shape != (n, dim):
+        raise ValueError(f"vectors.npy has shape {data.vectors.shape}, expected ({n}, {dim})")
+    if not np.isfinite(data.vectors).all():
+        raise ValueError("vectors.npy holds NaN or infinite values")
+    if data.dense.d != dim or data.dense.ntotal != n:
+        raise ValueError(f"dense.faiss holds {data.dense.ntotal} vectors of dimension {data.dense.d}, expected {n} of {dim}")
+    if data.lexical is not None and data.lexical.n_docs != n:
+        raise ValueError(f"the BM25 index holds {data.lexical.n_docs} documents, expected {n}")
+    missing = {c.doc_id for c in data.chunks} - set(data.documents)
+    if missing:
+        raise ValueError(f"chunks of unknown documents {sorted(missing)[:3]}")
+    if data.units is not None and (data.units.vectors.ndim != 2 or data.units.vectors.shape[1] != dim
+                                   or not np.isfinite(data.units.vectors.astype(np.float32)).all()):
+        raise ValueError(f"units.npy has shape {data.units.vectors.shape} or non-finite values, expected (…, {dim})")
+    return data
 
 
 def _data_dir(index_dir: Path, manifest: dict) -> Path:

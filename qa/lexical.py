@@ -69,6 +69,11 @@ class LexicalIndex:
 
         return cls(bm25s.BM25.load(str(directory), show_progress=False, verbosity=0))
 
+    @property
+    def n_docs(self) -> int:
+        """How many chunks the BM25 index holds."""
+        return int(self._bm25.scores.get("num_docs", -1))
+
     def idf(self) -> IdfTable:
         """BM25 (Lucene) inverse document frequency of every indexed token."""
         n = int(self._bm25.scores["num_docs"])

@@ -129,3 +129,34 @@ def test_a_busy_llm_is_429_over_the_api_and_the_quoted_answer_in_the_chat(assist
     final = list(respond(Backend(assistant), "自建房安全专项整治领导小组组长是谁", [], mode="llm"))[-1]
     reply = final.messages[-1]["content"]
     assert '<strong class="short">' in reply and "大模型正忙" in reply and final.record["a"]["mode"] == "extractive"
+
+
+@pytest.mark.parametrize("damage", ["vectors_shape", "vectors_nan", "faiss_dim", "manifest_list", "chunks_dict",
+                                    "chunks_cut"])
+def test_a_damaged_index_says_so_instead_of_answering_wrong(settings, assistant, damage):
+    import faiss
+    import numpy as np
+
+    from qa.api import Assistant
+    from qa.errors import IndexMismatchError
+    from qa.index import read_manifest
+
+    manifest = read_manifest(settings.index_dir)
+    base = settings.index_dir / manifest.get("data", "")
+    vectors = np.load(base / "vectors.npy")
+    if damage == "vectors_shape":
+        np.save(base / "vectors.npy", vectors[:, :-1])
+    elif damage == "vectors_nan":
+        vectors[0, 0] = np.nan
+        np.save(base / "vectors.npy", vectors)
+    elif damage == "faiss_dim":
+        faiss.write_index(faiss.IndexFlatIP(vectors.shape[1] + 8), str(base / "dense.faiss"))
+    elif damage == "manifest_list":
+        (settings.index_dir / "manifest.json").write_text("[]", encoding="utf-8")
+    elif damage == "chunks_dict":
+        (base / "chunks.json").write_text("{}", encoding="utf-8")
+    else:
+        chunks = json.loads((base / "chunks.json").read_text(encoding="utf-8"))
+        (base / "chunks.json").write_text(json.dumps(chunks[: len(chunks) // 2]), encoding="utf-8")
+    with pytest.raises(IndexMismatchError, match=r"qa ingest --rebuild"):
+        Assistant.load(settings, embedder=assistant.retriever.embedder)
