@@ -277,12 +277,17 @@ def _write_json(path: Path, value: object) -> None:
     path.write_text(json.dumps(value, ensure_ascii=False, indent=0), encoding="utf-8")
 
 
+def _ours(name: str) -> bool:
+    """A name this module creates inside an index directory."""
+    return name in (MANIFEST, LOCK, *_LEGACY) or name.startswith(("data-", ".tmp-", f".{MANIFEST}.tmp-"))
+
+
 def _remove_stale(index_dir: Path, keep: str) -> None:
     """Delete older generations, leftovers of interrupted builds and files of the older flat layout;
     only names this module creates, so a mistaken QA_INDEX_DIR loses nothing else."""
     for path in index_dir.iterdir():
         name = path.name
-        if name != keep and (name.startswith(("data-", ".tmp-", f".{MANIFEST}.tmp-")) or name in _LEGACY):
+        if name != keep and _ours(name) and name not in (MANIFEST, LOCK):
             if path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)
             else:
@@ -296,7 +301,14 @@ def ingest_lock(index_dir: Path):
     The lock file is `<index_dir>/.lock`, inside the index (so it is covered by the index's
     .gitignore entry and never litters the directory above). That is only sound because
     `index_dir` itself is never renamed or replaced: a new build is committed by swapping
-    manifest.json inside it (see write_index), so every ingest locks the same inode."""
+    manifest.json inside it (see write_index), so every ingest locks the same inode.
+    A non-empty directory that is not an index (no manifest.json, files of its own) is refused."""
+    if index_dir.is_dir() and not (index_dir / MANIFEST).exists():
+        foreign = sorted(p.name for p in index_dir.iterdir() if not _ours(p.name))
+        if foreign:
+            raise QAError(f"{index_dir} is not an index and holds other files ({', '.join(foreign[:3])}"
+                          f"{', …' if len(foreign) > 3 else ''}); point QA_INDEX_DIR at a new or empty directory.",
+                          zh=f"{index_dir} 不是索引目录，里面有其他文件；请把 QA_INDEX_DIR 指向新的或空的目录。")
     index_dir.mkdir(parents=True, exist_ok=True)
     path = index_dir / LOCK
     with open(path, "a") as handle:

@@ -160,3 +160,21 @@ def test_a_damaged_index_says_so_instead_of_answering_wrong(settings, assistant,
         (base / "chunks.json").write_text(json.dumps(chunks[: len(chunks) // 2]), encoding="utf-8")
     with pytest.raises(IndexMismatchError, match=r"qa ingest --rebuild"):
         Assistant.load(settings, embedder=assistant.retriever.embedder)
+
+
+def test_ingest_refuses_a_directory_that_is_not_an_index(tmp_path, settings, fake_embedder):
+    from dataclasses import replace
+
+    from qa.errors import QAError
+    from qa.ingest import ingest
+
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(QAError, match="is not an index and holds other files \\(notes.txt\\)"):
+        ingest(replace(settings, index_dir=folder), embedder=fake_embedder, progress=False)
+    assert [p.name for p in folder.iterdir()] == ["notes.txt"]
+    (folder / "notes.txt").unlink()
+    (folder / ".tmp-123-4").mkdir()  # a killed build's leftover: cleaned by the next ingest
+    ingest(replace(settings, index_dir=folder), embedder=fake_embedder, progress=False)
+    assert not (folder / ".tmp-123-4").exists() and (folder / "manifest.json").exists()
