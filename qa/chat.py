@@ -4,10 +4,12 @@ to Gradio; they are tested here without a browser."""
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from .api import Assistant, follow_up_context
 from .contract import answer_from_dict, answer_to_dict
@@ -30,15 +32,30 @@ def stage(name: str, english: bool) -> str:
 
 
 class Backend:
-    """The Assistant, loaded lazily: a missing index is not fatal, loading is retried on the next request."""
+    """The Assistant, loaded lazily: a missing index is not fatal, loading is retried on the next request.
+    With `watch` (a manifest.json path), a newly committed index (`qa ingest` while serving) is loaded
+    on the next request and swapped in at once; requests already running finish on the old one."""
 
-    def __init__(self, source: Assistant | Callable[[], Assistant]) -> None:
+    def __init__(self, source: Assistant | Callable[[], Assistant], watch: Path | None = None) -> None:
         self._assistant = source if isinstance(source, Assistant) else None
         self._factory = None if isinstance(source, Assistant) else source
+        self._watch, self._seen = watch, None
+        self._lock = threading.Lock()
+
+    def _stamp(self):
+        try:
+            stat = self._watch.stat()
+            return stat.st_mtime_ns, stat.st_size, stat.st_ino
+        except OSError:
+            return None
 
     def get(self) -> Assistant:
-        if self._assistant is None:
-            self._assistant = self._factory()
+        stamp = self._stamp() if self._watch is not None and self._factory is not None else None
+        if self._assistant is None or stamp != self._seen:
+            with self._lock:
+                if self._assistant is None or stamp != self._seen:
+                    fresh = self._factory()
+                    self._assistant, self._seen = fresh, stamp  # one assignment: requests see old or new
         return self._assistant
 
     def try_get(self) -> tuple[Assistant | None, QAError | None]:

@@ -309,7 +309,8 @@ def build_app(assistant: Assistant | Callable[[], Assistant] | None = None,
     from fastapi.responses import HTMLResponse
 
     settings = settings or load_settings()
-    backend = Backend(assistant if assistant is not None else (lambda: Assistant.load(settings)))
+    backend = Backend(assistant if assistant is not None else (lambda: Assistant.load(settings)),
+                      watch=settings.index_dir / "manifest.json")  # a new ingest is picked up
     app = FastAPI(title=TITLE)
 
     # No return annotation: with `from __future__ import annotations` it is the string "HTMLResponse",

@@ -178,3 +178,22 @@ def test_ingest_refuses_a_directory_that_is_not_an_index(tmp_path, settings, fak
     (folder / ".tmp-123-4").mkdir()  # a killed build's leftover: cleaned by the next ingest
     ingest(replace(settings, index_dir=folder), embedder=fake_embedder, progress=False)
     assert not (folder / ".tmp-123-4").exists() and (folder / "manifest.json").exists()
+
+
+def test_the_server_picks_up_a_new_index_without_a_restart(settings, assistant, fake_embedder):
+    from qa.api import Assistant
+    from qa.chat import Backend
+    from qa.ingest import ingest
+
+    loads = []
+
+    def load():
+        loads.append(1)
+        return Assistant.load(settings, embedder=fake_embedder)
+
+    backend = Backend(load, watch=settings.index_dir / "manifest.json")
+    first = backend.get()
+    assert backend.get() is first and len(loads) == 1  # unchanged: no reload
+    ingest(settings, embedder=fake_embedder, progress=False, rebuild=True)  # a new generation is committed
+    second = backend.get()
+    assert second is not first and len(loads) == 2 and second.documents()
