@@ -45,7 +45,8 @@ def rss_mb(pid: int) -> float:
 
 
 def start_server(port: int) -> subprocess.Popen:
-    env = {**os.environ, "QA_API_KEY": "", "QA_ANSWER_MODE": "extractive"}
+    # all simulated users come from 127.0.0.1, which the per-client limit would count as one client
+    env = {**os.environ, "QA_API_KEY": "", "QA_ANSWER_MODE": "extractive", "QA_CLIENT_CONCURRENCY": "64"}
     proc = subprocess.Popen([QA, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 180
