@@ -63,7 +63,7 @@ def _check_page(pages: PageMap, page: int) -> None:
         raise PageError(f"page={page} is out of range: the PDF has pages 1 to {len(pages.sizes)}.", 400)
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=6)
 def _render(pdf: Path, page: int, scale: float, mtime: float):
     doc = open_pdf(pdf)
     try:
