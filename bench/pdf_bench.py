@@ -7,6 +7,7 @@ Stages (each adds to bench/results/pdf.json; pdf.md is written from it):
   text  text-layer PDFs -> documents found vs the text corpus (same 文号 and titles), pages per second
   scan  scanned PDFs -> OCR (cache emptied first, so every page is read by the model): pages per second,
         character error rate against the source text, documents found with the right 文号
+  rescore  the scan stage's issues again from the OCR cache (after a change in reading its results)
   eval  an index built from the scanned PDFs vs one built from the text files: `qa eval --config hybrid`
 """
 
@@ -155,6 +156,13 @@ def main() -> None:
         shutil.rmtree(cache, ignore_errors=True)  # every page through the model: honest pages per second
         results.pop("scan", None)
         run_pdfs(folder, "scan", cache, save)
+    if "rescore" in stages:  # the scan stage's issues read again from the OCR cache (after a change of
+        rows = {}            # qa/layout.py or qa/ocr.py post-processing); the OCR seconds are kept
+        for stem, old in results.get("scan", {}).items():
+            rows[stem] = {**compare(CORPUS / f"{stem}.txt", folder / "scan" / f"{stem}.pdf", cache),
+                          "seconds": old["seconds"]}
+            print("rescore", stem, json.dumps(rows[stem], ensure_ascii=False), flush=True)
+        save("scan", rows)
     if "eval" in stages:
         save("eval", run_eval(folder, cache, Path("/tmp/gazette-pdf-eval"), sorted(results.get("scan", {}))))
 

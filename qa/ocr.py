@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import statistics
 from pathlib import Path
 
@@ -18,6 +19,13 @@ from .layout import Line, Page, cells_from_pieces
 
 OCR_VERSION = "rapidocr-onnxruntime-1.4/ppocrv4/1"  # part of the cache key: bump when reading changes
 MIN_SCORE = 0.5
+# 文号 print the year in 六角括号 (GB/T 9704: 阳政办发〔2022〕57号); OCR reads them as [ ] or ( )
+_DOC_NUMBER_BRACKETS = re.compile(r"(?<=[\u4e00-\u9fff])\s*[\[［【(（〔]\s*((?:19|20)\d{2})\s*[\]］】)）〕]\s*(?=\d{1,4}\s*号)")
+
+
+def fix_doc_numbers(text: str) -> str:
+    """阳政办发[2022]57号 -> 阳政办发〔2022〕57号: the brackets of a 文号 as printed."""
+    return _DOC_NUMBER_BRACKETS.sub(r"〔\1〕", text)
 
 
 class OcrEngine:
@@ -86,7 +94,7 @@ def lines_from_boxes(boxes: list, number: int, width: float, height: float) -> t
         rx, ry = mx * cos - my * sin + cx, mx * sin + my * cos + cy
         w, h = math.dist(pts[0], pts[1]), max(math.dist(pts[0], pts[3]), 1.0)
         xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-        items.append((ry, rx, w, h, text.strip(), (min(xs), min(ys), max(xs), max(ys))))
+        items.append((ry, rx, w, h, fix_doc_numbers(text.strip()), (min(xs), min(ys), max(xs), max(ys))))
     items.sort()
     rows: list[list[tuple]] = []
     for item in items:

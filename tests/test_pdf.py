@@ -95,6 +95,13 @@ def test_ocr_boxes_on_a_skewed_page_come_out_in_lines():
     assert [[c.text for c in ln.cells] for ln in lines] == [["第一行左边的文字", "右列"], ["第二行文字很长很长很长"], ["第三行"]]
 
 
+def test_ocr_brackets_of_a_doc_number_are_the_printed_ones():
+    from qa.ocr import fix_doc_numbers
+    assert fix_doc_numbers("（阳政任字[2022]25号）") == "（阳政任字〔2022〕25号）"
+    assert fix_doc_numbers("阳政办发(2020) 3号") == "阳政办发〔2020〕3号"
+    assert fix_doc_numbers("见表[2021]第3条") == "见表[2021]第3条"  # no 号: not a 文号
+
+
 # --- text-layer PDF ----------------------------------------------------------------------------------
 
 def test_text_pdf_ingests_to_a_cited_answer_on_its_pdf_page(pdf_settings, fake_embedder):
