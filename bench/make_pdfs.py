@@ -7,8 +7,10 @@ image-only version of it (pages rasterised at 170 dpi with a slight rotation and
 Pages: a cover (masthead, 第N期), the 目录, then the documents, each starting on the page the 目录 gives
 for it when the text before it is shorter than the original (the original's page breaks, where known).
 Body pages carry a running head and a page number, as printed issues do. The text is set in the
-Adobe-GB1 CID font STSong-Light (not embedded: reportlab cannot embed the CFF outlines of Noto CJK), which
-pdfium renders with the system's Noto Serif CJK (Debian fonts-noto-cjk).
+Adobe-GB1 CID font STSong-Light, not embedded: reportlab cannot embed the CFF outlines of the Debian
+fonts-noto-cjk fonts. pdfium draws it with a substitute system CJK font (the Noto CJK installed), and a
+few characters come out in a non-simplified-Chinese glyph form (门 drawn like 門's short form, which OCR
+reads as 内/內; 入 close to 人): the scans show them so, and the OCR reads them as printed.
 """
 
 from __future__ import annotations

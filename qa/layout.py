@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 # page numbers as printed: "5", "- 5 -", "— 5 —", "第 5 页"
-_PAGE_NUMBER = re.compile(r"^[-—–·•\s]*(?:第\s*)?\d{1,4}(?:\s*页)?[-—–·•\s]*$")
+_PAGE_NUMBER = re.compile(r"^[-—–·•一\s]*(?:第\s*)?\d{1,4}(?:\s*页)?[-—–·•一\s]*$")  # OCR reads — as 一
 BAND = 0.08  # running heads and page numbers sit in the top/bottom 8 % of the page
 
 
