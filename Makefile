@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(PIP) install --quiet --upgrade pip
 	# the CPU wheel of torch that is on this machine; an unpinned torch pulls a multi-GB CUDA build
 	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -e '.[test]'
+	$(PIP) install --quiet -e '.[test,pdf]'
 	touch $(STAMP)
 
 install: $(STAMP)

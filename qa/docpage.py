@@ -34,12 +34,14 @@ details.records td {{ border-top: 1px solid #e4e4e0; padding: .15em .5em; vertic
 KIND_LABELS = {"group": "机构", "appointment": "任免", "document": "文件"}
 
 
-def page(title: str, content: str, doc_id: str | None = None) -> str:
+def page(title: str, content: str, doc_id: str | None = None, page_image: str | None = None) -> str:
     """A page of the site: "← 返回问答" returns to the chat's current conversation (kept in the
     browser); with `doc_id`, "就此文件提问" opens the chat limited to that document."""
     nav = '<a href="/" id="back">← 返回问答 / Back to chat</a>'
     if doc_id:
         nav += (f' · <a href="/?doc={urlquote(doc_id)}" id="ask-doc">就此文件提问 / Ask about this document</a>')
+    if page_image:  # a document read from a PDF: the printed page, the cited lines boxed
+        nav += f' · <a href="{html.escape(page_image)}" target="_blank" id="page-image">原文页面 / Page image</a>'
     return (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{html.escape(title)} · 公报问答</title><style>{PAGE_CSS}</style></head>"
@@ -64,7 +66,8 @@ def records_html(doc: Document, facts: Sequence[Fact]) -> str:
             f"<table>{rows}</table></details>")
 
 
-def document_page(doc: Document, span: tuple[int, int] | None, facts: Sequence[Fact] = ()) -> str:
+def document_page(doc: Document, span: tuple[int, int] | None, facts: Sequence[Fact] = (),
+                  page_image: str | None = None) -> str:
     """The whole document, escaped, with the cited span (source offsets) in <mark id="cited">, and
     its records (groups, appointments, document facts) above it."""
     rows = [("文号", doc.doc_number), ("发文机关", doc.issuer), ("日期", doc.date), ("期号", doc.issue.label),
@@ -81,4 +84,5 @@ def document_page(doc: Document, span: tuple[int, int] | None, facts: Sequence[F
         script = ("<script>window.addEventListener('load', function () {"
                   "document.getElementById('cited').scrollIntoView({block: 'center'});});</script>")
     header = f"<header><h1>{html.escape(doc.title)}</h1><dl>{meta}</dl></header>"
-    return page(doc.title, f'{header}{records_html(doc, facts)}<div class="doc">{text}</div>{script}', doc.doc_id)
+    return page(doc.title, f'{header}{records_html(doc, facts)}<div class="doc">{text}</div>{script}', doc.doc_id,
+                page_image)

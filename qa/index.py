@@ -14,6 +14,8 @@ Layout of `index/` (the directory itself is never renamed or replaced):
     units.npy       float16 embeddings of those units, for the reader's sentence similarity (optional)
     facts.json      fact records (qa/facts/): groups, appointments, document facts, with source spans
     sources/        a copy of each source text, so offsets stay valid if data/ changes
+    pdf/            for sources read from PDF: a copy of the PDF (<name>) and its page map (<name>.map:
+                    text offsets -> page and box, qa/pdf.py)
 
 A build is written to `.tmp-<id>/`, renamed to `data-<id>/`, and committed by atomically replacing
 manifest.json (os.replace); older generations are deleted afterwards. A crash at any point leaves
@@ -49,7 +51,7 @@ MANIFEST = "manifest.json"
 LOCK = ".lock"
 # files of the older flat layout, removed when a new generation is committed
 _LEGACY = ("documents.json", "chunks.json", "vectors.npy", "dense.faiss", "bm25", "sources", "units.json", "units.npy",
-           "facts.json")
+           "facts.json")  # "pdf/" is only ever written inside a generation
 
 
 def sha256_file(path: Path) -> str:
@@ -118,6 +120,8 @@ class IndexData:
     sources: dict[str, str] = field(default_factory=dict)
     units: UnitVectors | None = None
     facts: list | None = None  # qa.facts.Fact records (facts.json); None: extract them from the documents
+    pdfs: dict = field(default_factory=dict)  # source name -> qa.pdf.StoredPdf, to write with the index
+    pdf_dir: Path | None = None  # the loaded index's copies of PDF sources and their page maps (qa.pdf.page_map)
 
     def n_chunks_by_doc(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -232,7 +236,8 @@ def _load_generation(manifest: dict, base: Path) -> IndexData:
     else:  # an index built before facts, or with other extraction rules: extract them now (fast)
         facts = extract_all(docs)
     return IndexData(manifest=manifest, documents={d.doc_id: d for d in docs}, chunks=chunks,
-                     vectors=vectors, dense=dense, lexical=lexical, sources=sources, units=units, facts=facts)
+                     vectors=vectors, dense=dense, lexical=lexical, sources=sources, units=units, facts=facts,
+                     pdf_dir=base / "pdf" if (base / "pdf").is_dir() else None)
 
 
 def write_index(index_dir: Path, data: IndexData, documents_json: list[dict], chunks_json: list[dict]) -> None:
@@ -249,6 +254,10 @@ def write_index(index_dir: Path, data: IndexData, documents_json: list[dict], ch
         (tmp / "sources").mkdir(parents=True)
         for name, text in data.sources.items():
             (tmp / "sources" / name).write_text(text, encoding="utf-8")
+        if data.pdfs:
+            (tmp / "pdf").mkdir()
+        for name, stored in data.pdfs.items():  # the PDF (hard-linked from the last generation) and its page map
+            stored.write(tmp / "pdf", name, link=stored.pdf.is_relative_to(index_dir))
         _write_json(tmp / "documents.json", documents_json)
         _write_json(tmp / "chunks.json", chunks_json)
         np.save(tmp / "vectors.npy", data.vectors)

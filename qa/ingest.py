@@ -17,10 +17,12 @@ from .facts import Fact, extract_all, facts_version
 from .index import (IndexData, UnitVectors, check_compatible, chunker_params, ingest_lock, load_index,
                     make_dense_index, package_version, read_manifest, sha256_file, write_index)
 from .lexical import LexicalIndex
-from .parse import parse_text
+from .parse import parse_issue, parse_text
+from .pdf import StoredPdf, map_to_json, read_pdf
 from .store import chunk_to_dict, document_to_dict
 from .reader.units import UNITS_VERSION, split_units
 from .text import read_text, squash
+from .types import Issue, ParsedIssue
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +46,18 @@ class IngestReport:
         return self.embedded / self.seconds if self.seconds > 0 else 0.0
 
 
+SOURCE_SUFFIXES = (".txt", ".pdf")
+
+
 def source_files(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".txt"))
+            files.extend(sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SOURCE_SUFFIXES))
         elif path.is_file():
             files.append(path)
         else:
-            raise QAError(f"{path}: no such file or directory; give gazette .txt files or a folder of them.")
+            raise QAError(f"{path}: no such file or directory; give gazette .txt or .pdf files or a folder of them.")
     names = [f.name for f in files]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -81,6 +86,8 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
 
         docs_json, chunks, vectors, sources, failed, problems = [], [], [], {}, [], []
         facts: list[Fact] = []
+        pdfs: dict[str, StoredPdf] = {}
+        issues: dict[tuple[int, int], str] = {}  # (year, 第N期) -> the file it is read from
         for f in reused:  # carry over documents, chunks and vectors of unchanged files
             rows = [i for i, c in enumerate(old.chunks) if old.documents[c.doc_id].source == f.name]
             docs_json += [document_to_dict(d) for d in old.documents.values() if d.source == f.name]
@@ -90,15 +97,24 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
             docs = [d for d in old.documents.values() if d.source == f.name]
             kept = [x for x in old.facts or () if x.source == f.name] if not facts_stale else None
             facts += kept if kept is not None else extract_all(docs)  # facts of unchanged files are kept
+            if docs:
+                issues.setdefault((docs[0].issue.year, docs[0].issue.number), f.name)
+            if old.pdf_dir is not None and (old.pdf_dir / f"{f.name}.map").exists():
+                pdfs[f.name] = StoredPdf.from_index(old.pdf_dir, f.name)
         new_chunks = []
-        for f in changed:
+        for f in sorted(changed, key=lambda f: f.suffix.lower() == ".pdf"):  # a text file first: it wins a tie
             try:
-                text = read_text(f)
-                parsed = parse_text(text, f.name)
+                text, parsed, stored = read_source(f, settings, progress, hashes[f.name])
+                other = issues.setdefault((parsed.issue.year, parsed.issue.number), f.name)
+                if other != f.name:
+                    raise QAError(f"{f.name}: the same issue ({parsed.issue.label}) as {other}, which is "
+                                  f"used; skipped (remove one of the two files).")
             except QAError as exc:
                 failed.append(str(exc))
                 hashes.pop(f.name)
                 continue
+            if stored is not None:
+                pdfs[f.name] = stored
             sources[f.name] = text
             problems += [f"{f.name}: {p}" for p in parsed.problems]
             facts += extract_all(parsed.documents)
@@ -137,13 +153,34 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
         data = IndexData(manifest=manifest, documents={}, chunks=chunks, vectors=matrix,
                          dense=make_dense_index(matrix, settings.approx_from),
                          lexical=LexicalIndex.build([c.indexed_text for c in chunks]) if chunks else None,
-                         sources=sources, units=units, facts=facts)
+                         sources=sources, units=units, facts=facts, pdfs=pdfs)
         write_index(settings.index_dir, data, docs_json, [chunk_to_dict(c) for c in chunks])
     return IngestReport(
         files=len(hashes), documents=len(docs_json), chunks=len(chunks), embedded=len(new_chunks),
         seconds=time.perf_counter() - started, reused_files=tuple(f.name for f in reused),
         changed_files=tuple(f.name for f in changed if f.name in hashes), removed_files=tuple(removed),
         failed=tuple(failed), problems=tuple(problems))
+
+
+def read_source(path: Path, settings: Settings, progress: bool,
+                sha256: str) -> tuple[str, ParsedIssue, StoredPdf | None]:
+    """Text, parsed issue and (for a PDF) the stored file with its page map, of one source file.
+    A PDF's issue (year, 第N期) is read from its first page; QAError when it is not an issue."""
+    if path.suffix.lower() != ".pdf":
+        text = read_text(path)
+        return text, parse_text(text, path.name), None
+    first: list[Issue] = []
+
+    def check_first(page_text: str) -> None:
+        try:
+            first.append(parse_issue(page_text, path.name))
+        except QAError:
+            raise QAError(f"{path.name}: not a gazette issue: its first page has no 公报 masthead with "
+                          "'YYYY 年第 N 期'; skipped. Give a 阳泉市人民政府公报 issue as PDF.") from None
+
+    pdf = read_pdf(path, settings.ocr_cache_dir, settings.ocr_dpi, progress, check_first)
+    parsed = parse_text(pdf.text, path.name, issue=first[0])
+    return pdf.text, parsed, StoredPdf(path, map_to_json(pdf, sha256))
 
 
 def _unit_keys(chunks: list, previous: UnitVectors | None) -> list[str]:

@@ -37,9 +37,10 @@ def parse_file(path: str | Path) -> ParsedIssue:
     return parse_text(read_text(path), path.name)
 
 
-def parse_text(text: str, source: str) -> ParsedIssue:
-    """Parse one issue. Raises ParseError naming `source` when the text is not a gazette issue."""
-    issue = _parse_issue(text, source)
+def parse_text(text: str, source: str, issue: Issue | None = None) -> ParsedIssue:
+    """Parse one issue. Raises ParseError naming `source` when the text is not a gazette issue.
+    `issue`: the issue's metadata when read elsewhere (a PDF's first page); else from the text's head."""
+    issue = issue or parse_issue(text, source)
     anchors = [m for m in _DOC_NUMBER_LINE.finditer(text)]
     if not anchors:
         raise ParseError(f"{source}: no document number lines (e.g. 阳政发〔2022〕19号) found; "
@@ -84,7 +85,8 @@ def parse_text(text: str, source: str) -> ParsedIssue:
     return ParsedIssue(issue=issue, documents=tuple(documents), toc=tuple(toc), problems=tuple(problems))
 
 
-def _parse_issue(text: str, source: str) -> Issue:
+def parse_issue(text: str, source: str) -> Issue:
+    """The issue (year, 第N期, 总第N期, publication date) from the masthead in the first 3000 characters."""
     head = text[:3000]
     m = re.search(r"(\d{4})\s*年?\s*_?\{?\s*第\s*(\d+)\s*期", head)
     if "公报" not in head or not m:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from urllib.parse import quote
 
 from .index import IndexData
+from .pdf import page_map
 from .reader.units import Unit
 from .text import squash
 from .types import Chunk, Citation, Document, Hit
@@ -36,9 +37,15 @@ class Sources:
         doc = self.data.documents[chunk.doc_id]
         source = self.holder(doc.doc_id, start, end) or chunk
         return Citation(n=n, doc_id=doc.doc_id, title=doc.title, doc_number=doc.doc_number_norm,
-                        issue=doc.issue.label, page=doc.page, section=source.section, quote=doc.text(start, end),
+                        issue=doc.issue.label, page=self.page(doc, start), section=source.section, quote=doc.text(start, end),
                         url=f"/doc/{quote(doc.doc_id)}?chunk={quote(source.chunk_id)}&start={start}&end={end}",
                         chunk_id=source.chunk_id, start=start, end=end)
+
+    def page(self, doc: Document, start: int) -> int | None:
+        """The page a cited span starts on: the PDF's page for a source read from PDF, else the page the
+        issue's 目录 gives for the document."""
+        pages = page_map(self.data.pdf_dir, doc.source)
+        return pages.page_of(start) if pages is not None else doc.page
 
     def cite_chunk(self, chunk: Chunk, n: int) -> Citation:
         return self.cite(chunk, chunk.start, chunk.end, n)

@@ -15,6 +15,7 @@ from .config import Settings, load_settings
 from .docpage import document_page, not_found_page, page
 from .errors import InputError, QAError
 from .feedback import REASONS, Feedback, record
+from .pages import add_page_routes, page_url
 from .render import error_markdown
 from .retrieve import Filters
 from .server import add_api, check_exposure, key_matches
@@ -337,8 +338,10 @@ def build_app(assistant: Assistant | Callable[[], Assistant] | None = None,
                                                    f"{doc.end}）/ No span {start}-{end} in document {doc_id!r} "
                                                    f"(it spans {doc.start}-{doc.end})."), status_code=404)
             span = (start, end)
-        return HTMLResponse(document_page(doc, span, loaded.facts.by_doc.get(doc_id, [])))
+        image = page_url(loaded, doc_id, *(span or ()))  # None unless the document came from a PDF
+        return HTMLResponse(document_page(doc, span, loaded.facts.by_doc.get(doc_id, []), image))
 
+    add_page_routes(app, backend.get)  # /page/{doc_id}.png|.json: the printed page of a PDF source
     add_api(app, backend, settings)  # /v1/… and /api/… (qa/server.py), before the chat takes "/"
     login = {}
     if settings.api_key:  # the chat asks for the key as its password
