@@ -246,6 +246,12 @@ def test_page_routes_show_the_pdf_page_and_refuse_text_documents(pdf_settings, f
     assert client.get(f"/page/{cite.doc_id}.png?page=9").json()["error"]["message"] == (
         "page=9 is out of range: the PDF has pages 1 to 2.")
     assert client.get("/page/nope.png").status_code == 404
+    from qa.ui import build_app  # the chat's source page links to the printed page, cited lines boxed
+
+    served = TestClient(build_app(assistant, pdf_settings))
+    page = served.get(cite.url).text
+    assert f'href="{url.replace("&", "&amp;")}"' in page and "原文页面" in page
+    assert served.get(url).status_code == 200
 
     _add(pdf_settings, "mini-gazette.txt")
     (pdf_settings.data_dir / "mini-text.pdf").unlink()
