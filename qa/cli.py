@@ -51,6 +51,12 @@ def ingest(paths: tuple[Path, ...], rebuild: bool) -> None:
     report = run_ingest(settings, list(paths) or None, rebuild=rebuild)
     for line in report.failed:
         click.echo(f"skipped: {line}", err=True)
+    _ingest_summary(report, settings)
+    if report.failed:  # the index holds the rest; exit 2 so that scripts notice
+        sys.exit(2)
+
+
+def _ingest_summary(report, settings) -> None:
     if not report.written:
         click.echo(f"index up to date: {report.files} files, {report.documents} documents, "
                    f"{report.chunks} chunks ({report.seconds:.2f} s, nothing embedded)", err=True)

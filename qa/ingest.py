@@ -88,19 +88,23 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
         facts: list[Fact] = []
         pdfs: dict[str, StoredPdf] = {}
         issues: dict[tuple[int, int], str] = {}  # (year, 第N期) -> the file it is read from
-        for f in reused:  # carry over documents, chunks and vectors of unchanged files
-            rows = [i for i, c in enumerate(old.chunks) if old.documents[c.doc_id].source == f.name]
-            docs_json += [document_to_dict(d) for d in old.documents.values() if d.source == f.name]
-            chunks += [old.chunks[i] for i in rows]
+
+        def carry(name: str) -> None:  # documents, chunks, vectors, facts of a file as indexed before
+            rows = [i for i, c in enumerate(old.chunks) if old.documents[c.doc_id].source == name]
+            docs_json.extend(document_to_dict(d) for d in old.documents.values() if d.source == name)
+            chunks.extend(old.chunks[i] for i in rows)
             vectors.append(old.vectors[rows])
-            sources[f.name] = old.sources[f.name]
-            docs = [d for d in old.documents.values() if d.source == f.name]
-            kept = [x for x in old.facts or () if x.source == f.name] if not facts_stale else None
-            facts += kept if kept is not None else extract_all(docs)  # facts of unchanged files are kept
+            sources[name] = old.sources[name]
+            docs = [d for d in old.documents.values() if d.source == name]
+            kept = [x for x in old.facts or () if x.source == name] if not facts_stale else None
+            facts.extend(kept if kept is not None else extract_all(docs))  # facts of unchanged files are kept
             if docs:
-                issues.setdefault((docs[0].issue.year, docs[0].issue.number), f.name)
-            if old.pdf_dir is not None and (old.pdf_dir / f"{f.name}.map").exists():
-                pdfs[f.name] = StoredPdf.from_index(old.pdf_dir, f.name)
+                issues.setdefault((docs[0].issue.year, docs[0].issue.number), name)
+            if old.pdf_dir is not None and (old.pdf_dir / f"{name}.map").exists():
+                pdfs[name] = StoredPdf.from_index(old.pdf_dir, name)
+
+        for f in reused:  # unchanged files
+            carry(f.name)
         new_chunks = []
         for f in sorted(changed, key=lambda f: f.suffix.lower() == ".pdf"):  # a text file first: it wins a tie
             try:
@@ -110,8 +114,13 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
                     raise QAError(f"{f.name}: the same issue ({parsed.issue.label}) as {other}, which is "
                                   f"used; skipped (remove one of the two files).")
             except QAError as exc:
-                failed.append(str(exc))
-                hashes.pop(f.name)
+                if old is not None and f.name in old_files and f.name in old.sources and "the same issue" not in str(exc):
+                    carry(f.name)  # a damaged copy of an indexed file: the good version stays
+                    hashes[f.name] = old_files[f.name]  # retried at the next ingest
+                    failed.append(f"{exc} The version indexed before is kept.")
+                else:
+                    failed.append(str(exc))
+                    hashes.pop(f.name)
                 continue
             if stored is not None:
                 pdfs[f.name] = stored

@@ -197,3 +197,20 @@ def test_the_server_picks_up_a_new_index_without_a_restart(settings, assistant, 
     ingest(settings, embedder=fake_embedder, progress=False, rebuild=True)  # a new generation is committed
     second = backend.get()
     assert second is not first and len(loads) == 2 and second.documents()
+
+
+def test_a_damaged_copy_of_an_indexed_file_keeps_the_good_version(settings, assistant, fake_embedder):
+    from qa.api import Assistant
+    from qa.ingest import ingest
+
+    source = next(settings.data_dir.glob("*.txt"))
+    good = source.read_bytes()
+    before = len(assistant.documents())
+    source.write_bytes(good[: len(good) // 2] + b"\xe5")  # cut mid-character
+    report = ingest(settings, embedder=fake_embedder, progress=False)
+    assert report.failed and "kept" in report.failed[0] and report.documents == before
+    assert not report.removed_files
+    kept = Assistant.load(settings, embedder=fake_embedder)
+    assert len(kept.documents()) == before and not kept.ask("组长是谁").refused  # the good version answers
+    source.write_bytes(good)  # repaired: indexed again, nothing lost
+    assert ingest(settings, embedder=fake_embedder, progress=False).documents == before
