@@ -214,3 +214,19 @@ def test_a_damaged_copy_of_an_indexed_file_keeps_the_good_version(settings, assi
     assert len(kept.documents()) == before and not kept.ask("组长是谁").refused  # the good version answers
     source.write_bytes(good)  # repaired: indexed again, nothing lost
     assert ingest(settings, embedder=fake_embedder, progress=False).documents == before
+
+
+def test_a_second_file_of_the_same_issue_is_refused_and_loses_nothing(settings, assistant, fake_embedder):
+    import shutil
+
+    from qa.ingest import ingest
+
+    source = next(settings.data_dir.glob("*.txt"))
+    before = len(assistant.documents())
+    copy = settings.data_dir / f"{source.stem}-copy.txt"
+    shutil.copy(source, copy)
+    report = ingest(settings, embedder=fake_embedder, progress=False)
+    assert report.documents == before and any(copy.name in f and source.name in f for f in report.failed)
+    copy.unlink()
+    for _ in range(2):
+        assert ingest(settings, embedder=fake_embedder, progress=False).documents == before
