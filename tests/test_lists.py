@@ -69,6 +69,8 @@ def test_a_list_with_as_many_items_as_asked_does_not_go_on():
 def test_a_comma_list_after_a_clause_starts_after_the_comma():
     assert enumeration_items("现决定，授予甲水泥有限责任公司、乙阀门股份有限公司、丙电气有限公司等3个组织“某奖”；") == [
         "甲水泥有限责任公司", "乙阀门股份有限公司", "丙电气有限公司"]
+    # no verb that introduces items after the comma: not a list of things ("实现…信息化、精细化、规范化")
+    assert enumeration_items("为规范核对工作，实现救助工作的信息化、精细化、规范化、专业化，全面提升水平。") == []
 
 
 @pytest.mark.parametrize("question, qtype", [
