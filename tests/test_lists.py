@@ -69,8 +69,20 @@ def test_a_list_with_as_many_items_as_asked_does_not_go_on():
 def test_a_comma_list_after_a_clause_starts_after_the_comma():
     assert enumeration_items("现决定，授予甲水泥有限责任公司、乙阀门股份有限公司、丙电气有限公司等3个组织“某奖”；") == [
         "甲水泥有限责任公司", "乙阀门股份有限公司", "丙电气有限公司"]
-    # no verb that introduces items after the comma: not a list of things ("实现…信息化、精细化、规范化")
-    assert enumeration_items("为规范核对工作，实现救助工作的信息化、精细化、规范化、专业化，全面提升水平。") == []
+    items = enumeration_items("我市现存长城共有墙体21段，关堡2处（固关、娘子关），单体建筑46处。")
+    assert len(items) == 2 and items[1] == "娘子关" and "墙体" not in items[0]
+
+
+def test_a_list_question_about_a_posts_holders_is_not_answered_by_another_enumeration():
+    from qa.reader.strategies import _passage
+
+    q = analyse("核对工作领导小组的副组长有哪几位？")
+    intro, head, deputy1, deputy2 = units_of("为规范核对工作，实现救助工作的信息化、精细化、规范化、专业化，拟调整核对工作领导小组。\n"
+                                             "| 组长： | 张三 | 副市长 |\n| 副组长： | 李四 | 副秘书长 |\n| | 王五 | 局长 |\n")
+    candidate = _passage(q, [(8.0, intro), (4.0, head), (3.9, deputy1), (3.8, deputy2)])
+    assert deputy1 in candidate.units and "信息化" not in (candidate.short_answer or "")
+    other = _passage(analyse("核对工作要实现哪些目标？"), [(8.0, intro), (4.0, head)])
+    assert other.short_answer.split("\n")[:2] == ["实现救助工作的信息化", "精细化"]
 
 
 @pytest.mark.parametrize("question, qtype", [

@@ -18,7 +18,7 @@ from ..text import find_doc_numbers, squash
 from ..types import Hit
 from .features import (FEATURES, Context, fills_slot, is_lead_in, item_count, list_fit, quoted_names, relative,
                        unit_features, with_interactions)
-from .question import Analysis
+from .question import Analysis, asked_slots
 from .refusal import Refusal, check, conflicting_place, conflicting_year, focus
 from .scorer import Scorer
 from .spans import answer_span
@@ -178,7 +178,7 @@ def _passage(q: Analysis, scored: list[tuple[float, Unit]]) -> Candidate:
         if score < best_score - MARGIN:
             break
         span = answer_span(q.text, q.qtype, unit.flowing, q.slots)
-        if span and not is_lead_in(unit.text):
+        if span and not is_lead_in(unit.text) and _names_asked_post(q, unit):
             more = _continuation(q, unit, scored)
             spans = [answer_span(q.text, q.qtype, u.flowing, q.slots) or display(u.text) for u in more]
             units = [unit, *more, *(u for u in near if u is not unit and u not in more)]
@@ -213,6 +213,14 @@ def _continuation(q: Analysis, unit: Unit, scored: list[tuple[float, Unit]], lim
     return out
 
 
+def _names_asked_post(q: Analysis, unit: Unit) -> bool:
+    """A list question about the holders of a post ("副组长有哪几位") is answered by items that name
+    the post (rows, "X任副组长"), not by any enumeration ("信息化、精细化、规范化"); other list
+    questions by any unit."""
+    posts = asked_slots(q.text)
+    return not posts or is_lead_in(unit.text) or any(p in squash(unit.text) for p in posts)
+
+
 def _enumerating_first(q: Analysis, scored: list[tuple[float, Unit]]) -> list[tuple[float, Unit]]:
     """A list question is answered by a unit that enumerates (or a lead-in line followed by items):
     among the units scoring within MARGIN of the best, those come first, the ones enumerating as many
@@ -222,7 +230,7 @@ def _enumerating_first(q: Analysis, scored: list[tuple[float, Unit]]) -> list[tu
     extended = {id(u) for _, u in scored[:8] if quoted_names(q, u.text)["name_extended"]}
     best_score = next((s for s, u in scored if id(u) not in extended), scored[0][0])
     fit = {id(u): list_fit(q, u.text) for s, u in scored[:8] if s >= best_score - MARGIN}
-    lists = [(s, u) for s, u in scored[:8] if id(u) in fit and (fit[id(u)]["enum"] > 0 or (
+    lists = [(s, u) for s, u in scored[:8] if id(u) in fit and _names_asked_post(q, u) and (fit[id(u)]["enum"] > 0 or (
         is_lead_in(u.text) and len(_items_after(u, scored)) >= 2))]
     if not lists:
         return scored
