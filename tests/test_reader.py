@@ -361,10 +361,11 @@ def test_list_features_count_items_and_the_asked_number():
     from qa.reader.features import list_fit
 
     q = analyse("全市5个国家重点镇是哪几个？")
-    assert list_fit(q, "（一）全市5个国家重点镇，即娘子关镇、荫营镇、冶西镇、南娄镇、西烟镇；") == {"enum": 5 / 8, "count_match": 1.0}
+    assert list_fit(q, "（一）全市5个国家重点镇，即娘子关镇、荫营镇、冶西镇、南娄镇、西烟镇；") == {
+        "enum": 5 / 8, "count_match": 1.0, "counted": 1.0}
     assert list_fit(q, "按照“突出重点、先易后难、由点到面”的路径，以重点镇为试点。")["count_match"] == 0.0
     assert list_fit(q, "率先推进有基础的建制镇。")["enum"] == 0.0
-    assert list_fit(analyse("谁是组长"), "甲、乙、丙") == {"enum": 0.0, "count_match": 0.0}  # not asked for
+    assert list_fit(analyse("谁是组长"), "甲、乙、丙") == {"enum": 0.0, "count_match": 0.0, "counted": 0.0}  # not asked
 
 
 def test_a_rate_asks_for_a_share_and_a_price_per_unit_for_that_unit():

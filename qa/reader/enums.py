@@ -89,6 +89,10 @@ def _comma_list(norm: Norm, a: int, b: int, colon: bool, short: bool = False) ->
     seg = s[a:end]
     if seg.count("、") < (1 if colon else 2):
         return []
+    head = seg.split("、", 1)[0]
+    if "," in head:  # "现决定,授予A、B、C等3个组织", "…,关堡2处(固关、娘子关)": the list starts after the clause before it
+        a += head.rindex(",") + 1
+        seg = s[a:end]
     parts, pos = [], a
     for piece in seg.split("、"):
         parts.append((pos, pos + len(piece)))

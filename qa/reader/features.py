@@ -21,7 +21,7 @@ from .units import Unit, overlap
 FEATURES = ("q_overlap", "bigram", "passage_overlap", "section_overlap", "type_pattern", "span", "slot_fill",
             "slot_word", "critical", "date_match", "boilerplate", "lead_in", "tiny", "heading", "row", "rank",
             "dense", "unit_dense", "length", "q_rel", "bigram_rel", "key", "lead_overlap",
-        "bm25_rank", "dense_rank", "first", "enum", "count_match")
+        "bm25_rank", "dense_rank", "first", "enum", "count_match", "counted")
 # every feature again, times "the question asks for a fact (who/dept/when/number)": the weights can
 # differ between fact questions and list/procedure/document questions
 BASE = FEATURES
@@ -81,12 +81,14 @@ def list_fit(q: Analysis, text: str) -> dict[str, float]:
     up to 1 at eight), and whether it enumerates as many as the question asks for ("哪五块牌子" and
     five items, or "5个…" stated) ("count_match")."""
     if q.qtype not in LIST_TYPES:
-        return {"enum": 0.0, "count_match": 0.0}
+        return {"enum": 0.0, "count_match": 0.0, "counted": 0.0}
     n = item_count(text)
-    stated = q.count is not None and re.search(
-        rf"(?<![\d.]){q.count}\s*[{COUNTERS}]|(?<![一二三四五六七八九十]){chinese_number(q.count)}[{COUNTERS}]", squash(text))
+    number = (rf"(?:(?<![\d.]){q.count}\s*|(?<![一二三四五六七八九十]){chinese_number(q.count)})[{COUNTERS}]"
+              if q.count is not None else "")
+    stated = q.count is not None and re.search(number, squash(text))
+    counted = bool(q.counted) and re.search(number + re.escape(q.counted[:2]), squash(text)) is not None
     return {"enum": min(n, 8) / 8 if n >= 2 else 0.0,
-            "count_match": float(q.count is not None and (n == q.count or bool(stated)))}
+            "count_match": float(q.count is not None and (n == q.count or bool(stated))), "counted": float(counted)}
 
 
 @lru_cache(maxsize=8192)
@@ -96,6 +98,25 @@ def item_count(text: str) -> int:
     if len(items) == 1:  # one numbered line, "（一）全市5个国家重点镇，即娘子关镇、荫营镇…": its own list
         items = enumeration_items(items[0])
     return len(items)
+
+
+_QUOTED_NAME = re.compile(r"[“\"]([^“”\"]{3,40})[”\"]")  # not 《…》: a cited title is not what the unit is about
+
+
+def quoted_names(q: Analysis, text: str) -> dict[str, float]:
+    """Names the unit quotes (“第三届阳泉市质量奖”) against the question: "quoted_name" when
+    the question says one of them whole; "name_extended" when a name starts with four or more
+    characters of the question and goes on past them (“第三届阳泉市质量奖提名奖” for a question
+    about 第三届阳泉市质量奖: another, longer-named thing)."""
+    asked = squash(q.text)
+    exact = extended = False
+    for m in _QUOTED_NAME.finditer(squash(text)):
+        name = m.group(1)
+        if name in asked:
+            exact = True
+        elif next((k for k in range(len(name) - 1, 3, -1) if name[:k] in asked), 0):
+            extended = True
+    return {"quoted_name": float(exact), "name_extended": float(extended and not exact)}
 
 
 def key_terms(q: Analysis, idf: IdfTable, n: int = 2) -> tuple[str, ...]:

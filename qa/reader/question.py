@@ -40,6 +40,7 @@ class Analysis:
     qtypes: tuple[str, ...] = ()  # every type whose pattern matches, in priority order (qtype first)
     parts: int = 1  # how many things it asks ("组长、办公室主任分别是谁", "谁被免去？由谁接任？")
     count: int | None = None  # how many items a list question expects ("哪五块牌子", "which two towns")
+    counted: str = ""  # what a Chinese list question counts: "国家重点镇" of "5个国家重点镇是哪几个"
 
 
 def question_type(question: str) -> str:
@@ -141,7 +142,8 @@ def analyse(question: str) -> Analysis:
         months=tuple(dict.fromkeys(f"{y}-{int(m):02d}" for y, m in _MONTH.findall(nfkc(question)))),
         bigrams=bigrams(question), parts=asked_parts(question), qtypes=question_types(question),
         measures=tuple(a for q, a in question_lexicon().measures if q.search(question)),
-        count=asked_count(question) if qtype in ("list", "procedure") else None)
+        count=asked_count(question) if qtype in ("list", "procedure") else None,
+        counted=counted_noun(question) if qtype in ("list", "procedure") else "")
 
 
 COUNTERS = "个块家项类处条种座所位名件"  # measure words of counted items: 五块牌子, 5个重点镇
@@ -162,6 +164,17 @@ def asked_count(question: str) -> int | None:
         word = m.group(1).lower()
         return int(word) if word.isdigit() else _NUMBER_WORDS.index(word) + 1
     return None
+
+
+def counted_noun(question: str) -> str:
+    """The thing a Chinese question counts, as it names it after the number: "全市5个国家重点镇是哪几个"
+    -> 国家重点镇; "" when the number is followed by no noun of two characters or more ("哪五块")."""
+    m = _COUNT_ZH.search(nfkc(question))
+    if not m:
+        return ""
+    rest = question_lexicon().asking.split(squash(nfkc(question))[len(squash(nfkc(question)[:m.end()])):])[0]
+    noun = re.match(r"[\u4e00-\u9fff]+?(?=是|为|有|包括|分别|$)|[\u4e00-\u9fff]+", rest)
+    return noun.group() if noun and len(noun.group()) >= 2 else ""
 
 
 def asked_parts(question: str) -> int:

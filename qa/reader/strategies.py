@@ -5,6 +5,7 @@ final refusal when nothing that answers was found."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
@@ -15,8 +16,9 @@ from ..lexicon import question_lexicon
 from ..sections import heading_level
 from ..text import find_doc_numbers, squash
 from ..types import Hit
-from .features import FEATURES, Context, fills_slot, is_lead_in, list_fit, relative, unit_features, with_interactions
-from .question import Analysis
+from .features import (FEATURES, Context, fills_slot, is_lead_in, item_count, list_fit, quoted_names, relative,
+                       unit_features, with_interactions)
+from .question import Analysis, asked_slots
 from .refusal import Refusal, check, conflicting_place, conflicting_year, focus
 from .scorer import Scorer
 from .spans import answer_span
@@ -176,27 +178,63 @@ def _passage(q: Analysis, scored: list[tuple[float, Unit]]) -> Candidate:
         if score < best_score - MARGIN:
             break
         span = answer_span(q.text, q.qtype, unit.flowing, q.slots)
-        if span and not is_lead_in(unit.text):
-            units = [unit, *(u for u in near if u is not unit)]
-            return Candidate("sentences", units=tuple(_with_lead_ins(units, scored)), short_answer=span,
-                             score=best_score)
+        if span and not is_lead_in(unit.text) and _names_asked_post(q, unit):
+            more = _continuation(q, unit, scored)
+            spans = [answer_span(q.text, q.qtype, u.flowing, q.slots) or display(u.text) for u in more]
+            units = [unit, *more, *(u for u in near if u is not unit and u not in more)]
+            return Candidate("sentences", units=tuple(_with_lead_ins(units, scored)),
+                             short_answer="\n".join([span, *spans]), score=best_score)
     items = _items_after(best, scored)
     short = "\n".join(display(u.text) for u in items) if len(items) >= 2 else None
     units = [best, *items, *(u for u in near if u not in items)]
     return Candidate("sentences", units=tuple(_with_lead_ins(units, scored)), short_answer=short, score=best_score)
 
 
+_PARALLEL = (re.compile(r"^[“\"‘][^”\"’]{1,8}[”\"’](?:是指|指|包括|为|是)"), re.compile(r"^[（(][一二三四五六七八九十]+[）)]"),
+             re.compile(r"^\d{1,2}[.．、](?!\d)"), re.compile(r"^[一二三四五六七八九十]是"))
+
+
+def _continuation(q: Analysis, unit: Unit, scored: list[tuple[float, Unit]], limit: int = 3) -> list[Unit]:
+    """The units that go on with a list the answering unit begins: it ends with a semicolon and the
+    next units open the same way (“4”是指…；“2”是指…, （一）…；（二）…), up to `limit`; none when the
+    unit already enumerates as many items as the question asks for."""
+    if not unit.text.rstrip().endswith(("；", ";")) or (q.count is not None and item_count(unit.text) >= q.count):
+        return []
+    opening = next((p for p in _PARALLEL if p.match(squash(unit.text))), None)
+    out: list[Unit] = []
+    current = unit
+    while opening is not None and len(out) < limit:
+        current = _next_unit(current, scored)
+        if current is None or not opening.match(squash(current.text)):
+            break
+        out.append(current)
+        if not current.text.rstrip().endswith(("；", ";")):
+            break
+    return out
+
+
+def _names_asked_post(q: Analysis, unit: Unit) -> bool:
+    """A list question about the holders of a post ("副组长有哪几位") is answered by items that name
+    the post (rows, "X任副组长"), not by any enumeration ("信息化、精细化、规范化"); other list
+    questions by any unit."""
+    posts = asked_slots(q.text)
+    return not posts or is_lead_in(unit.text) or any(p in squash(unit.text) for p in posts)
+
+
 def _enumerating_first(q: Analysis, scored: list[tuple[float, Unit]]) -> list[tuple[float, Unit]]:
     """A list question is answered by a unit that enumerates (or a lead-in line followed by items):
     among the units scoring within MARGIN of the best, those come first, the ones enumerating as many
-    items as the question asks for ahead of the rest; each keeps its score."""
-    best_score = scored[0][0]
+    items as the question asks for ahead of the rest, and those quoting a longer name than the
+    question's (“第三届…质量奖提名奖” for 第三届…质量奖) last: they neither lead nor set the bar; each keeps
+    its score (sorting is stable)."""
+    extended = {id(u) for _, u in scored[:8] if quoted_names(q, u.text)["name_extended"]}
+    best_score = next((s for s, u in scored if id(u) not in extended), scored[0][0])
     fit = {id(u): list_fit(q, u.text) for s, u in scored[:8] if s >= best_score - MARGIN}
-    lists = [(s, u) for s, u in scored[:8] if id(u) in fit and (fit[id(u)]["enum"] > 0 or (
+    lists = [(s, u) for s, u in scored[:8] if id(u) in fit and _names_asked_post(q, u) and (fit[id(u)]["enum"] > 0 or (
         is_lead_in(u.text) and len(_items_after(u, scored)) >= 2))]
     if not lists:
         return scored
-    lists.sort(key=lambda su: -fit[id(su[1])]["count_match"])  # stable: by score within each group
+    lists.sort(key=lambda su: (id(su[1]) in extended, -fit[id(su[1])]["count_match"] - fit[id(su[1])]["counted"]))
     return lists + [su for su in scored if all(su[1] is not u for _, u in lists)]
 
 

@@ -18,7 +18,7 @@ from .refusal import focus, support
 from .units import Unit, overlap
 
 SIGNALS = ("support", "focus", "key", "key_unit", "specifics", "score", "unit_dense", "dense", "span", "english",
-           "words")
+           "words", "focus_zh")
 
 
 def signals(q: Analysis, unit: Unit, hits, idf: IdfTable, score: float, has_span: bool,
@@ -26,9 +26,10 @@ def signals(q: Analysis, unit: Unit, hits, idf: IdfTable, score: float, has_span
     """The refusal model's inputs for an answer whose first unit is `unit`."""
     passage = f"{unit.chunk.header} {unit.chunk.text}"
     keys = key_terms(q, idf)
+    share = focus(q, unit.text, f"{unit.chunk.header} {unit.chunk.section}", idf)
     values = {
         "support": support(q, hits, idf),
-        "focus": focus(q, unit.text, f"{unit.chunk.header} {unit.chunk.section}", idf),
+        "focus": share,
         "key": overlap(keys, passage, idf) if keys else 1.0,
         "key_unit": overlap(keys, f"{unit.chunk.header} {unit.text}", idf) if keys else 1.0,
         "specifics": (sum(has_term(t, squash(f"{unit.chunk.header}{unit.text}")) for t in q.critical) / len(q.critical)
@@ -39,6 +40,10 @@ def signals(q: Analysis, unit: Unit, hits, idf: IdfTable, score: float, has_span
         "span": float(has_span),
         "english": float(q.english),
         "words": math.log1p(len(q.content)),
+        # the focus of a Chinese question alone: its words are the documents' words, so a sentence
+        # that lacks most of them (低保, 节日补助 for "每人每年30元补贴") is about something else; an
+        # English question's words are glossary guesses, often absent from a right answer
+        "focus_zh": 0.0 if q.english else share,
     }
     return np.array([values[s] for s in SIGNALS], dtype=np.float64)
 
