@@ -206,7 +206,12 @@ def test_openai_stream_follow_up_models_and_refusal(served):
     refused = client.chat.completions.create(model="gazette-qa", messages=[
         {"role": "user", "content": "阳泉市2023年的GDP是多少"}])
     assert refused.model_extra["gazette"]["refused"] is True
-    assert "公报收录的是2022年的文件，没有2023年的内容" in refused.choices[0].message.content  # one issue served
+    assert "公报收录的是2020–2022年的文件，没有2023年的内容" in refused.choices[0].message.content
+    from qa.reader import refusal_text
+    from qa.reader.refusal import Refusal
+
+    one_year = refusal_text(Refusal("year", "2023"), False, years=[2022])  # one year is not "2022–2022"
+    assert one_year.startswith("公报收录的是2022年的文件，没有2023年的内容")
     with pytest.raises(openai.BadRequestError) as err:
         client.chat.completions.create(model="gazette-qa", messages=[{"role": "assistant", "content": "hi"}])
     assert "user message" in str(err.value)
