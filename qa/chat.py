@@ -187,12 +187,19 @@ def respond(backend: Backend, question: str, turns: Sequence[Turn], filters: Fil
                 writing = f"*{stage('write', english)}*\n\n" + (f"{md_text(draft)}\n\n---\n\n" if draft else "")
                 yield Screen([*shown, user, {"role": "assistant", "content": writing + preview}])
     except BusyError as exc:  # the LLM's queue is full: the quoted answer, saying why
-        turn = Turn(question, replace(quoted, notices=quoted.notices + (exc.message(english),)) if quoted else None,
-                    "" if quoted else error_markdown(exc, english))
+        if quoted is None:
+            yield failed(question, exc, turns, base)
+            return
+        turn = Turn(question, replace(quoted, notices=quoted.notices + (exc.message(english),)))
         yield Screen([*shown, *message(turn, base)], done=True, record=record(turn, base))
     except QAError as exc:
-        turn = Turn(question, None, error_markdown(exc, english))
-        yield Screen([*shown, *message(turn, base)], done=True, record=record(turn, base))
+        yield failed(question, exc, turns, base)
+
+
+def failed(question: str, exc: QAError, turns: Sequence[Turn] = (), base: str = "") -> Screen:
+    """The end of a turn that could not be answered: the error, in the asker's language, as its reply."""
+    turn = Turn(question, None, error_markdown(exc, is_english(question)))
+    return Screen([*messages(turns, base), *message(turn, base)], done=True, record=record(turn, base))
 
 
 def stopped(question: str) -> Turn:

@@ -133,7 +133,7 @@ def answer_markdown(answer: Answer, base: str = "") -> str:
 
 
 def error_markdown(exc: QAError, english: bool = False) -> str:
-    message = exc.message(english) if isinstance(exc, QAError) else str(exc)
+    message = exc.message(english)
     if isinstance(exc, IndexMissingError):
         return md_text(("No index yet. " if english else "还没有索引。") + message)
     return f"⚠️ {md_text(message)}"

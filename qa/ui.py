@@ -198,20 +198,13 @@ def build_blocks(backend: Backend, settings: Settings | None = None):
             if not text:
                 yield {question: gr.skip()}
                 return
-            base = _base(request)
+            base, first = _base(request), True
+            turns = chat.turns_of(chat.current(state))
             try:
                 filters = make_filters(year_value, issue_value, category_value, doc_id)
-            except InputError as exc:
-                filters, failure = None, exc
-            else:
-                failure = None
-            first = True
-            turns = chat.turns_of(chat.current(state))
-            if failure is not None:
-                screens = iter([chat.Screen([], done=True, record=chat.record(
-                    chat.Turn(text, None, error_markdown(failure)), base))])
-            else:
                 screens = chat.respond(backend, text, turns, filters, mode_value, base)
+            except InputError as exc:
+                screens = [chat.failed(text, exc, turns, base)]
             for screen in screens:
                 if not screen.done:
                     yield {chatbot: screen.messages, question: "" if first else gr.skip(), pending: text,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+import socket
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,13 @@ DATA = Path(__file__).parent / "data"
 MINI = DATA / "mini-gazette.txt"
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "gazettes"
 REAL_ISSUES = ("yangquan-gazette-2020-01.txt", "yangquan-gazette-2021-01.txt", "yangquan-gazette-2022-04.txt")
+
+
+def free_port() -> int:
+    """A free loopback port, for tests that start a server (`from conftest import free_port`)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class FakeEmbedder(Embedder):

@@ -6,7 +6,6 @@ text go to tests/artifacts/. Needs the Debian packages chromium and chromium-dri
 
 import json
 import shutil
-import socket
 import tempfile
 import threading
 import time
@@ -16,6 +15,7 @@ import pytest
 
 from qa.api import Assistant
 from qa.ui import build_app
+from conftest import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -38,18 +38,13 @@ class SlowAssistant(Assistant):
         yield from super().ask_stream(*args, **kwargs)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def live(real_settings):
     import uvicorn
 
     assistant = SlowAssistant.load(real_settings)
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(build_app(assistant, real_settings), host="127.0.0.1", port=port,
                                            log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -3,7 +3,6 @@ llama-cpp-python, and behind `python -m llama_cpp.server` through the OpenAI-com
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed: pip 
 from qa.config import load_settings  # noqa: E402
 from qa.llm import (LlamaCppLLM, OpenAICompatLLM, assemble_default_gguf, build_messages,  # noqa: E402
                     is_refusal, parse_citations)
+from conftest import free_port  # noqa: E402
 
 QUESTION = "组长是谁？"
 PASSAGES = [(1, "关于成立阳泉市创建国家卫生城市工作领导小组的通知 > 一、领导小组组成", "组 长：韩加政 市政府副市长")]
@@ -60,18 +60,13 @@ def test_evidence_first_answers_in_english_and_every_sentence_verifies(gguf):
     assert not is_refusal(drafts) and "[" in drafts
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def server_url(gguf, tmp_path_factory):
     """`python -m llama_cpp.server` on a free local port, serving the default model."""
     import httpx
 
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(gguf),

@@ -230,3 +230,16 @@ def test_a_second_file_of_the_same_issue_is_refused_and_loses_nothing(settings, 
     copy.unlink()
     for _ in range(2):
         assert ingest(settings, embedder=fake_embedder, progress=False).documents == before
+
+
+def test_qa_ingest_exits_2_when_it_skipped_a_file_and_keeps_the_rest(cli_env, fake_embedder, tmp_path, monkeypatch):
+    monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "fresh"))
+    monkeypatch.setattr("qa.ingest.load_embedder", lambda settings: fake_embedder)
+    (cli_env.data_dir / "notes.txt").write_text("not a gazette", encoding="utf-8")
+    out = CliRunner().invoke(main, ["ingest"])
+    assert out.exit_code == 2 and "skipped: notes.txt" in out.output and "documents" in out.output
+
+
+def test_the_truncation_notice_is_in_the_askers_language():
+    assert clean_question("问" * 30, 10)[1] == ("问题长30个字符，只用了前10个。",)
+    assert clean_question("why " * 10, 10)[1][0].startswith("the question was 39 characters long")

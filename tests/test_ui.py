@@ -242,3 +242,14 @@ def test_app_starts_without_an_index(tmp_path, settings):
     assert client.get("/").status_code == 200
     assert "还没有索引" in client.get("/config").text and "No index yet" in client.get("/config").text
     assert client.get("/doc/x").status_code == 503
+
+
+def test_a_turn_that_cannot_be_answered_keeps_the_conversation_and_says_why(assistant):
+    from qa.ui import make_filters
+
+    earlier = Turn(QUESTION, assistant.ask(QUESTION))
+    with pytest.raises(QAError) as bad:
+        make_filters("20x2")
+    screen = chat.failed("组长是谁", bad.value, [earlier])
+    assert screen.done and screen.messages[:2] == chat.message(earlier)
+    assert "年份 '20x2' 无效" in screen.messages[-1]["content"] and screen.record["a"] is None
