@@ -129,6 +129,7 @@ def facts(text: tuple[str, ...], kind: str | None, year: int | None, limit: int 
 def ask(question, as_json, file, k, year, issue, category, mode) -> None:
     """Ask a question; get a cited answer."""
     from .api import Assistant
+    from .contract import clean_question
     from .retrieve import Filters
 
     if (question is None) == (file is None):
@@ -138,6 +139,11 @@ def ask(question, as_json, file, k, year, issue, category, mode) -> None:
         sys.exit(2)
     questions = [question] if file is None else [line for _, line in _lines(file)]
     filters = Filters(year=year, issue=issue, category=category)
+    if file is None:  # a broken question is named before the index is loaded (or found missing)
+        try:
+            clean_question(question, load_settings().max_question_chars)
+        except QAError as exc:
+            raise UserError(str(exc)) from None
     assistant = Assistant.load()  # a missing or unusable index: QAError -> exit 2 (_Group)
     single = file is None
 
