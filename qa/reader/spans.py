@@ -275,6 +275,9 @@ def _answer_number(question: str, norm: Norm) -> str | None:
     if len(ranked) > 1 and (asks >= 2 or (re.search(r"和|与|及|、|\band\b", q) and _own_hits(s, keys, ranked[1]) >= 2
                                           and _own_hits(s, keys, ranked[0]) >= 2)):
         picks = sorted(ranked[:2])
+    from qa.reader.clauses import number_clause
+    if len(picks) == 1 and (whole := number_clause(question, norm, picks[0][0])):
+        return whole  # "房租怎么补": the clause says how, the number alone does not
     out = []
     for a, b, r in picks:
         pa, pb = _number_phrase(norm, a, b, r)
@@ -431,4 +434,7 @@ def answer_span(question: str, qtype: str, text: str, slots: Sequence[str] = ())
     if qtype == "list":
         items = enumeration_items(text)
         return "\n".join(items) if items else None
+    if qtype == "general":
+        from qa.reader.clauses import answer_clause
+        return answer_clause(question, norm)
     return None

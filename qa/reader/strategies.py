@@ -169,7 +169,9 @@ def _passage(q: Analysis, scored: list[tuple[float, Unit]]) -> Candidate:
                 return Candidate("sentences", units=tuple(units), short_answer=span, score=best_score)
     if q.qtype not in ("list", "procedure"):
         chosen = [best] + [u for s, u in scored[1:3] if s >= best_score - MARGIN / 2 and len(u.text) > 6]
-        return Candidate("sentences", units=tuple(_with_lead_ins(chosen, scored)), score=best_score)
+        short = answer_span(q.text, q.qtype, best.flowing, q.slots) if not q.english else None
+        return Candidate("sentences", units=tuple(_with_lead_ins(chosen, scored)), short_answer=short,
+                         score=best_score)
     if q.qtype == "list":
         scored = _enumerating_first(q, scored)
         best_score, best = scored[0]

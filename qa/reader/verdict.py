@@ -12,13 +12,14 @@ import numpy as np
 
 from ..lexical import IdfTable
 from ..text import squash
+from .clauses import head_share
 from .features import key_terms
 from .question import Analysis, has_term
 from .refusal import focus, support
 from .units import Unit, overlap
 
 SIGNALS = ("support", "focus", "key", "key_unit", "specifics", "score", "unit_dense", "dense", "span", "english",
-           "words", "focus_zh")
+           "words", "focus_zh", "head")
 
 
 def signals(q: Analysis, unit: Unit, hits, idf: IdfTable, score: float, has_span: bool,
@@ -44,6 +45,8 @@ def signals(q: Analysis, unit: Unit, hits, idf: IdfTable, score: float, has_span
         # that lacks most of them (低保, 节日补助 for "每人每年30元补贴") is about something else; an
         # English question's words are glossary guesses, often absent from a right answer
         "focus_zh": 0.0 if q.english else share,
+        # what the question asks about (低保节日补助, 共享单车, 点值) named in the answering unit or its section
+        "head": head_share(q.text, f"{unit.chunk.section} {unit.text}"),
     }
     return np.array([values[s] for s in SIGNALS], dtype=np.float64)
 
