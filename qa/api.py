@@ -9,6 +9,8 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
+import numpy as np
+
 from .config import Settings, load_settings
 from .contract import answer_to_dict, clean_question  # noqa: F401 - re-exported: the API's contract
 from .embed import Embedder, load_embedder
@@ -18,7 +20,7 @@ from .facts import Fact, FactBase
 from .facts.answer import structured_facts
 from .reader import Evidence, Reader, Reading, analyse, refusal_text
 from .reader.strategies import STRATEGIES
-from .reader.units import Unit
+from .reader.units import Unit, overlap
 from .reader.refusal import Refusal
 from .reader.scorer import Scorer
 from .retrieve import Filters, Retriever, check_k, doc_numbers_in, merge_adjacent
@@ -68,6 +70,7 @@ class Assistant:
         self.writer = Writer(settings)
         self.facts = FactBase(data.facts or [])
         self._titles = {d.doc_id: d.title for d in data.documents.values()}
+        self._title_vectors: dict[str, np.ndarray] = {}  # filled as 'which document' questions need them
 
     @classmethod
     def load(cls, settings: Settings | None = None, embedder: Embedder | None = None) -> Assistant:
@@ -158,7 +161,7 @@ class Assistant:
 
     def _evidence(self, question: str, hits: list[Hit], context: str, filters: Filters | None = None) -> Evidence:
         routed = doc_numbers_in(question, self.retriever.docs_by_number)
-        lead = self.sources.lead(hits[0].chunk.doc_id) if hits else None
+        lead = self.sources.lead(hits[0].chunk.doc_id if routed else self._lead_doc(question, hits)) if hits else None
         facts = self.facts
         if filters is not None and filters.active:  # records of the documents the filters allow
             facts = FactBase([f for f in facts.facts if filters.accepts(self.data.documents[f.doc_id])])
@@ -167,6 +170,28 @@ class Assistant:
                         routed=bool(routed), context=context, doc_dates=self._doc_dates,
                         unit_similarity=self._unit_similarity(question), facts=facts,
                         fact_unit=self._fact_unit, titles=self._titles)
+
+    def _lead_doc(self, question: str, hits: list[Hit], docs: int = 6) -> str:
+        """The document a 'which document…' question is about: of the first `docs` documents of
+        the evidence, the one whose title is most like the question (cosine of the title's vector to
+        the question's plus the share of the question's words in it), not merely the one with the
+        best passage (an English question's best passage is often in a neighbouring plan)."""
+        q = analyse(question)
+        order = list(dict.fromkeys(h.chunk.doc_id for h in hits[:10]))[:docs]
+        if q.qtype != "docnum" or len(order) < 2:
+            return hits[0].chunk.doc_id
+        idf = self.reader.tools.idf
+        score = {d: overlap(q.tokens, self._titles[d], idf) for d in order}
+        dense = self.retriever.dense
+        if dense is not None:
+            missing = [d for d in order if d not in self._title_vectors]
+            if missing:
+                vectors = self.retriever.embedder.embed_passages([self._titles[d] for d in missing])
+                self._title_vectors.update(zip(missing, vectors))
+            query = dense.query_vector(question)
+            for d in order:
+                score[d] += float(self._title_vectors[d] @ query)
+        return max(order, key=lambda d: (score[d], -order.index(d)))
 
     def _fact_unit(self, fact: Fact) -> Unit | None:
         """A record's exact source span as a unit of the chunk that holds it."""

@@ -276,8 +276,8 @@ def _answer_number(question: str, norm: Norm) -> str | None:
                                           and _own_hits(s, keys, ranked[0]) >= 2)):
         picks = sorted(ranked[:2])
     from qa.reader.clauses import number_clause
-    if len(picks) == 1 and (whole := number_clause(question, norm, picks[0][0])):
-        return whole  # "房租怎么补": the clause says how, the number alone does not
+    if len(picks) == 1 and not picks[0][2] and (whole := number_clause(question, norm, picks[0][0])):
+        return whole  # "房租怎么补": the clause says how, the number alone does not (a ratio does)
     out = []
     for a, b, r in picks:
         pa, pb = _number_phrase(norm, a, b, r)
