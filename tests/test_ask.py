@@ -208,3 +208,17 @@ def test_follow_up_context_steers_retrieval(assistant):
 def test_verify_does_not_take_a_document_year_for_a_citation():
     cites = [_cite("依据《通知》（阳政发〔2022〕21号）")]
     assert verify("依据阳政发[2022]21号[1]", cites) == []
+
+
+def test_which_document_questions_lead_with_the_document_whose_title_fits(assistant):
+    """The best passage may sit in a neighbouring document; the lead is the document whose title is
+    most like the question, among the first few of the evidence."""
+    question = "全民健身实施计划是哪个文件印发的？"
+    hits = assistant.retriever.search(question, None, 20)
+    fitness = next(h for h in hits if "全民健身" in assistant.data.documents[h.chunk.doc_id].title)
+    other = next(h for h in hits if h.chunk.doc_id != fitness.chunk.doc_id)
+    assert assistant._lead_doc(question, [other, fitness]) == fitness.chunk.doc_id
+    # other questions keep the document of the best passage
+    assert assistant._lead_doc("全民健身实施计划的目标是什么？", [other, fitness]) == other.chunk.doc_id
+    answer = assistant.ask(question)
+    assert answer.short_answer.startswith("阳政发〔2022〕21号")

@@ -49,6 +49,7 @@ def test_list_answer_joins_items():
     "为老年人提供优质高效的社区居家养老服务",  # 为 as "for" introduces no list
     "确保长城安全是全社会的共同责任",
     "(一) 土地跟着项目走。规划和自然资源部门要坚持“土地要素跟着项目走”，增量指标配置与项目质量数量相挂钩。",
+    "第十一条 市、县级文物主管部门要建立健全工作机制，适时对认养计划实施情况进行绩效评估",  # 市、县级: two levels
 ])
 def test_no_list(text):
     assert enumeration_items(text) == []

@@ -33,6 +33,7 @@ class QuestionLexicon:
     boilerplate: re.Pattern[str]
     measures: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = ()
     docnum_in_text: re.Pattern[str] | None = None
+    colloquial: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = ()  # everyday word -> document words
 
 
 @cache
@@ -47,6 +48,7 @@ def question_lexicon() -> QuestionLexicon:
         boilerplate=_compile(raw["boilerplate"]),
         measures=tuple((re.compile(q, re.I), re.compile(a)) for q, a in raw.get("measures", ())),
         docnum_in_text=re.compile(raw["docnum_in_text"], re.I),
+        colloquial=tuple((re.compile(q), tuple(words.split())) for q, words in raw.get("colloquial", ())),
     )
 
 
@@ -59,6 +61,15 @@ def glossary() -> dict[str, str]:
 def unit_names() -> dict[str, str]:
     """Short unit name -> full name (qa/lexicon/units.yaml)."""
     return dict(load("units")["units"])
+
+
+def document_words(text: str) -> list[str]:
+    """The words documents use for a question's everyday words: 不能 -> 不得 禁止 … (question.yaml)."""
+    found: list[str] = []
+    for pattern, words in question_lexicon().colloquial:
+        if pattern.search(text):
+            found.extend(w for w in words if w not in found and w not in text)
+    return found
 
 
 def unit_aliases(text: str) -> list[str]:

@@ -112,7 +112,12 @@ def _comma_list(norm: Norm, a: int, b: int, colon: bool, short: bool = False) ->
     if lens and fb - fa > lens[len(lens) // 2] + 1:  # "授予A公司、B公司" -> "A公司"
         v = _LEAD_VERB[0].match(s[fa:fb]) or _LEAD_VERB[1].match(s[fa:fb])
         parts[0] = (fa + v.end(), fb) if v and fb - fa - v.end() >= 2 else parts[0]
+    fa, fb = parts[0]
+    article = re.match(r"第[一二三四五六七八九十百零]+条", s[fa:fb])  # "第十一条市、县级…" opens an article
+    parts[0] = (fa + article.end(), fb) if article else parts[0]
     items = [x for x in (_item(norm, pa, pb) for pa, pb in parts) if x]
+    if any(len(x) < 2 for x in items):  # "市、县级文物主管部门": one word of two levels, not a list
+        return []
     if len(items) < 2 or (short or not colon) and any(len(x) > 20 for x in items) or colon and len(items[0]) > 25:
         return []
     return items

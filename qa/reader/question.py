@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from ..glossary import expand
 from ..lexical import tokenize
-from ..lexicon import question_lexicon, unit_aliases
+from ..lexicon import document_words, question_lexicon, unit_aliases
 from ..text import CJK_RE, is_english, nfkc, squash
 
 _CN_NUM = "一二三四五六七八九十"
@@ -136,7 +136,8 @@ def analyse(question: str) -> Analysis:
     return Analysis(
         text=question, english=is_english(question), qtype=qtype,
         slots=asked_slots(question) if qtype in ("who", "dept") else (),
-        tokens=tuple(dict.fromkeys(tokenize(f"{question} {expand(question)} {' '.join(unit_aliases(squash(question)))}"))),
+        tokens=tuple(dict.fromkeys(tokenize(f"{question} {expand(question)} {' '.join(unit_aliases(squash(question)))} "
+                                             f"{' '.join(document_words(squash(question)))}"))),
         content=content_tokens(question), critical=critical_terms(question),
         years=tuple(dict.fromkeys(int(y) for y in _YEAR.findall(nfkc(question)))),
         months=tuple(dict.fromkeys(f"{y}-{int(m):02d}" for y, m in _MONTH.findall(nfkc(question)))),
