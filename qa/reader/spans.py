@@ -371,6 +371,8 @@ def _answer_when(question: str, norm: Norm) -> str | None:
     picks = sorted(ranked[:2]) if asks >= 2 and not _is_range(s, *ranked[0][:2]) else ranked[:1]
     out = []
     for a, b, is_period in picks:
+        if s[a - 1:a] == "到" and re.search(r"[底末]$", s[a:b]):  # a deadline: "到2022年底"
+            a -= 1
         m = _WHEN_SUFFIX.match(s[b:])
         if m and not (is_period and m.group() in ("开始", "结束")):
             b += len(m.group())
