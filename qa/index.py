@@ -172,7 +172,10 @@ def load_index(settings: Settings, check: bool = True) -> IndexData:
         if check:
             check_compatible(manifest, settings)
         try:
-            return check_whole(_load_generation(manifest, _data_dir(index_dir, manifest)))
+            base = _data_dir(index_dir, manifest)
+            if check:
+                check_files(manifest, base)
+            return check_whole(_load_generation(manifest, base))
         except (OSError, KeyError, ValueError, RuntimeError, TypeError, AttributeError) as exc:
             if attempt < 2 and read_manifest(index_dir) != manifest:
                 continue  # an ingest committed a new generation (and removed this one) while we read it
@@ -207,6 +210,29 @@ def check_whole(data: IndexData) -> IndexData:
                                    or not np.isfinite(data.units.vectors.astype(np.float32)).all()):
         raise ValueError(f"units.npy has shape {data.units.vectors.shape} or non-finite values, expected (…, {dim})")
     return data
+
+
+def file_checksums(base: Path) -> dict[str, str]:
+    """sha256 of every file of a generation, by path relative to it (PDF copies are left out: they
+    are hard links of the user's files, and their page maps are checked)."""
+    return {p.relative_to(base).as_posix(): sha256_file(p) for p in sorted(base.rglob("*"))
+            if p.is_file() and p.suffix != ".pdf"}
+
+
+def check_files(manifest: dict, base: Path) -> None:
+    """Every file the manifest lists is there with the checksum it was written with; ValueError
+    naming the first that is missing or changed. An index written before checksums passes."""
+    recorded = manifest.get("checksums")
+    if recorded is None:
+        return
+    if not isinstance(recorded, dict):
+        raise ValueError(f"{MANIFEST} has checksums of the wrong form ({type(recorded).__name__})")
+    for name, digest in recorded.items():
+        path = base / name
+        if not path.is_file():
+            raise ValueError(f"{name} is missing")
+        if sha256_file(path) != digest:
+            raise ValueError(f"{name} has changed since it was written (checksum mismatch)")
 
 
 def _data_dir(index_dir: Path, manifest: dict) -> Path:
@@ -269,8 +295,9 @@ def write_index(index_dir: Path, data: IndexData, documents_json: list[dict], ch
         if data.units is not None:
             _write_json(tmp / "units.json", data.units.keys)
             np.save(tmp / "units.npy", data.units.vectors)
+        checksums = file_checksums(tmp)
         os.rename(tmp, final)
-        _write_json(manifest_tmp, {**data.manifest, "data": final.name})
+        _write_json(manifest_tmp, {**data.manifest, "data": final.name, "checksums": checksums})
         os.replace(manifest_tmp, index_dir / MANIFEST)  # the commit point
         committed = True
     finally:

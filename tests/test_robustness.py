@@ -3,6 +3,7 @@
 security headers, takes no uploads and says when its port is taken."""
 
 import json
+import re
 import socket
 import threading
 import time
@@ -159,6 +160,32 @@ def test_a_damaged_index_says_so_instead_of_answering_wrong(settings, assistant,
         chunks = json.loads((base / "chunks.json").read_text(encoding="utf-8"))
         (base / "chunks.json").write_text(json.dumps(chunks[: len(chunks) // 2]), encoding="utf-8")
     with pytest.raises(IndexMismatchError, match=r"qa ingest --rebuild"):
+        Assistant.load(settings, embedder=assistant.retriever.embedder)
+    if damage != "manifest_list":  # without the checksums (an older index) the self-check still finds it
+        manifest.pop("checksums")
+        (settings.index_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        with pytest.raises(IndexMismatchError, match=r"qa ingest --rebuild"):
+            Assistant.load(settings, embedder=assistant.retriever.embedder)
+
+
+@pytest.mark.parametrize("change", ["edit", "remove"])
+def test_a_changed_index_file_fails_its_checksum(settings, assistant, change):
+    from qa.api import Assistant
+    from qa.errors import IndexMismatchError
+    from qa.index import read_manifest
+
+    manifest = read_manifest(settings.index_dir)
+    assert {"chunks.json", "vectors.npy", "dense.faiss", "documents.json"} <= set(manifest["checksums"])
+    base = settings.index_dir / manifest["data"]
+    source = next((base / "sources").iterdir())
+    if change == "edit":  # same length, one character changed: no count or shape check would see it
+        text = source.read_text(encoding="utf-8")
+        source.write_text(text.replace("组", "祖", 1), encoding="utf-8")
+        expected = f"sources/{source.name} has changed since it was written"
+    else:
+        source.unlink()
+        expected = f"sources/{source.name} is missing"
+    with pytest.raises(IndexMismatchError, match=re.escape(expected) + ".*qa ingest --rebuild"):
         Assistant.load(settings, embedder=assistant.retriever.embedder)
 
 
