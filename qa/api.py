@@ -169,7 +169,7 @@ class Assistant:
                         lead=lead[0] if lead else None, lead_label=lead[1] if lead else None,
                         routed=bool(routed), context=context, doc_dates=self._doc_dates,
                         unit_similarity=self._unit_similarity(question), facts=facts,
-                        fact_unit=self._fact_unit, titles=self._titles)
+                        fact_unit=self._fact_unit, titles=self._titles, following=self.sources.following)
 
     def _lead_doc(self, question: str, hits: list[Hit], docs: int = 6) -> str:
         """The document a 'which document…' question is about: of the first `docs` documents of

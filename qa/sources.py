@@ -31,6 +31,13 @@ class Sources:
         holders = [c for c in chunks if c.start <= start < c.end]
         return next((c for c in holders if end <= c.end), holders[0] if holders else None)
 
+    def following(self, chunk: Chunk, limit: int = 2) -> list[Chunk]:
+        """Up to `limit` chunks of the same document right after `chunk` (which may be a merge of
+        neighbours): a list that goes on past the end of the passage found."""
+        rows = self.rows_of_doc.get(chunk.doc_id, [])
+        after = [self.data.chunks[r] for r in rows if self.data.chunks[r].start >= chunk.end]
+        return sorted(after, key=lambda c: c.start)[:limit]
+
     def cite(self, chunk: Chunk, start: int, end: int, n: int) -> Citation:
         """Citation of the source span [start, end) of a passage: quote = exactly that text; the
         URL opens the document with the span highlighted."""

@@ -68,7 +68,7 @@ class Reader:
             if candidate.refusal:
                 return Reading(q, candidate)
             short = candidate.short_answer
-            if q.english and short:  # "the Mayor (市长)", "June to mid-September 2022 (2022年6月-9月中旬)"
+            if q.english and short and not candidate.verbatim:  # "the Mayor (市长)", "June to mid-September 2022 (2022年6月-9月中旬)"
                 short = render(short) or short
             text, citations = compose(candidate.units, cite, short, q.english, english_lead)
             return Reading(q, candidate, text, tuple(citations), short)

@@ -16,6 +16,7 @@ from ..lexicon import question_lexicon
 from ..sections import heading_level
 from ..text import find_doc_numbers, squash
 from ..types import Hit
+from .codes import asked_code, code_parts, part_heads
 from .features import (FEATURES, Context, fills_slot, is_lead_in, item_count, list_fit, quoted_names, relative,
                        unit_features, with_interactions)
 from .question import Analysis, asked_slots
@@ -43,6 +44,7 @@ class Evidence:
     facts: object | None = None  # qa.facts.FactBase of the documents the filters allow (qa/facts/answer.py)
     fact_unit: Callable[[object], Unit | None] | None = None  # a record's source span as a unit
     titles: Mapping[str, str] = field(default_factory=dict)  # doc_id -> title
+    following: Callable[[object], list] | None = None  # chunk -> the chunks right after it (qa/sources.py)
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class Candidate:
     refusal: Refusal | None = None
     focus: float = 1.0  # share of the question's words in the answering unit and its title/section
     signals: np.ndarray | None = None  # the refusal model's inputs (verdict.SIGNALS)
+    verbatim: bool = False  # the short answer is names to show as written (“1个城市大脑”), not rendered in English
 
 
 Strategy = Callable[[Analysis, Evidence, Tools], "Candidate | None"]
@@ -131,7 +134,7 @@ def read_sentences(q: Analysis, ev: Evidence, tools: Tools) -> Candidate | None:
     scored = scored_units(q, ev, tools)
     if not scored:
         return None
-    candidate = _factoid(q, scored) if q.qtype in FACTOID else _passage(q, scored)
+    candidate = _factoid(q, scored) if q.qtype in FACTOID else _passage(q, scored, ev.following)
     if candidate is None:
         return None
     first = candidate.units[0]
@@ -151,7 +154,24 @@ def read_sentences(q: Analysis, ev: Evidence, tools: Tools) -> Candidate | None:
     return candidate
 
 
-def _passage(q: Analysis, scored: list[tuple[float, Unit]]) -> Candidate:
+def _coded_parts(q: Analysis, scored: list[tuple[float, Unit]], following) -> tuple[tuple[Unit, ...], str] | None:
+    """“131N”: the unit naming the code the question quotes, and the lines “1个…：” “3个…：” “1个…：”
+    “N个…：” that spell it out (read on into the next chunks when the passage ends first)."""
+    code = asked_code(q.text)
+    if not code:
+        return None
+    for _, named in scored[:12]:
+        if code not in squash(named.text):
+            continue
+        chunks = [named.chunk, *(following(named.chunk) if following else [])]
+        units = [u for c in chunks for u in split_units(c, named.rank) if u.start >= named.end]
+        parts = code_parts(code, units)
+        if parts:
+            return (named, *parts), part_heads(parts)
+    return None
+
+
+def _passage(q: Analysis, scored: list[tuple[float, Unit]], following=None) -> Candidate:
     """Lists and procedures: the best unit that states the items or steps itself (its span is the
     short answer), else the lead-in and the items that follow it. Other questions: the best unit and
     up to two nearly as good."""
@@ -173,6 +193,9 @@ def _passage(q: Analysis, scored: list[tuple[float, Unit]]) -> Candidate:
         return Candidate("sentences", units=tuple(_with_lead_ins(chosen, scored)), short_answer=short,
                          score=best_score)
     if q.qtype == "list":
+        coded = _coded_parts(q, scored, following)
+        if coded:
+            return Candidate("sentences", units=coded[0], short_answer=coded[1], score=best_score, verbatim=True)
         scored = _enumerating_first(q, scored)
         best_score, best = scored[0]
     near = [u for s, u in scored[1:3] if s >= best_score - MARGIN / 2 and len(u.text) > 6]  # more items elsewhere
