@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from .chunk import chunk_document
+from .cities import city_of
 from .config import Settings
 from .embed import Embedder, load_embedder
 from .errors import QAError
@@ -40,6 +41,7 @@ class IngestReport:
     failed: tuple[str, ...] = ()  # "file: reason"
     problems: tuple[str, ...] = ()  # TOC/body notes from the parser
     written: bool = True
+    synced: int = 0  # chunks written to a QA_BACKEND other than local (the Milvus collection)
 
     @property
     def chunks_per_second(self) -> float:
@@ -80,9 +82,10 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
         units_stale = settings.unit_vectors and old is not None and old.manifest.get("units") != UNITS_VERSION
         facts_stale = old is not None and old.manifest.get("facts") != facts_version()
         if old and not changed and not removed and not units_stale and not facts_stale:
+            synced = _sync(settings, old, ())
             return IngestReport(files=len(files), documents=len(old.documents), chunks=len(old.chunks),
                                 embedded=0, seconds=time.perf_counter() - started,
-                                reused_files=tuple(f.name for f in reused), written=False)
+                                reused_files=tuple(f.name for f in reused), written=False, synced=synced)
 
         docs_json, chunks, vectors, sources, failed, problems = [], [], [], {}, [], []
         facts: list[Fact] = []
@@ -122,6 +125,8 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
                     failed.append(str(exc))
                     hashes.pop(f.name)
                 continue
+            city = city_of(f, settings.default_city)
+            parsed = replace(parsed, documents=tuple(replace(d, city=city) for d in parsed.documents))
             if stored is not None:
                 pdfs[f.name] = stored
             sources[f.name] = text
@@ -164,11 +169,21 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
                          lexical=LexicalIndex.build([c.indexed_text for c in chunks]) if chunks else None,
                          sources=sources, units=units, facts=facts, pdfs=pdfs)
         write_index(settings.index_dir, data, docs_json, [chunk_to_dict(c) for c in chunks])
+        synced = _sync(settings, None, [f.name for f in changed]) if chunks else 0
     return IngestReport(
         files=len(hashes), documents=len(docs_json), chunks=len(chunks), embedded=len(new_chunks),
         seconds=time.perf_counter() - started, reused_files=tuple(f.name for f in reused),
         changed_files=tuple(f.name for f in changed if f.name in hashes), removed_files=tuple(removed),
-        failed=tuple(failed), problems=tuple(problems))
+        failed=tuple(failed), problems=tuple(problems), synced=synced)
+
+
+def _sync(settings: Settings, data: IndexData | None, changed: list[str] | tuple) -> int:
+    """Keep a QA_BACKEND other than local in step with the committed index; chunks written."""
+    if settings.backend == "local":
+        return 0
+    from .backend import sync_backend
+
+    return sum(sync_backend(settings, data or load_index(settings, check=False), changed).values())
 
 
 def read_source(path: Path, settings: Settings, progress: bool,
