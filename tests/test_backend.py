@@ -72,8 +72,15 @@ def milvus_server(tmp_path_factory):
         proc.kill()
 
 
-@pytest.fixture(params=["local", "milvus-embedded", "milvus-server"])
+@pytest.fixture(params=["local", "local-store", "local-store-ivf", "milvus-embedded", "milvus-server"])
 def backend(request, tmp_path):
+    if request.param.startswith("local-store"):  # the on-disk store for large corpora (qa/local_store.py)
+        from qa.local_backend import LocalBackend
+
+        made = LocalBackend(approx_from=1 if request.param.endswith("ivf") else 300_000, directory=tmp_path / "store")
+        made.write(records(), vectors(records()))
+        yield made
+        return
     if request.param == "local":
         settings = load_settings(index_dir=tmp_path / "index", backend="local")
     elif request.param == "milvus-embedded":
