@@ -158,10 +158,12 @@ def hybrid_searcher(data, embedder, settings: Settings) -> tuple[BackendSearcher
     return BackendSearcher(backend, embedder, [c.chunk_id for c in data.chunks], settings.rrf_k), settings.dense_weight
 
 
-def sync_backend(settings: Settings, data, changed: Sequence[str] = ()) -> dict[str, int]:
+def sync_backend(settings: Settings, data, changed: Sequence[str] = (),
+                 only_removed: Sequence[str] | None = None) -> dict[str, int]:
     """Bring the backend in step with a loaded index (qa.index.IndexData): the chunks of `changed`
-    source files and of any file whose chunk count differs are replaced, files the index no longer
-    has are deleted. Returns chunks written per source file (deleted: 0)."""
+    source files and of any file whose chunk count differs are replaced, files the index does not hold
+    are deleted — or, for one shard of several ingests into one collection, only `only_removed`.
+    Returns chunks written per source file (deleted: 0)."""
     backend = open_backend(settings, int(data.manifest["dim"]))
     try:
         by_source: dict[str, list[int]] = {}
@@ -169,7 +171,8 @@ def sync_backend(settings: Settings, data, changed: Sequence[str] = ()) -> dict[
             by_source.setdefault(data.documents[chunk.doc_id].source, []).append(row)
         held = backend.counts_by_source()
         done: dict[str, int] = {}
-        for source in sorted(set(held) - set(by_source)):
+        gone = set(held) - set(by_source) if only_removed is None else set(only_removed) & set(held)
+        for source in sorted(gone):
             backend.delete(source)
             done[source] = 0
         for source, rows in sorted(by_source.items()):

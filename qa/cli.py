@@ -43,12 +43,16 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--rebuild", is_flag=True, help="Ignore the existing index and build from scratch.")
-def ingest(paths: tuple[Path, ...], rebuild: bool) -> None:
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Processes that embed (default QA_INGEST_WORKERS, 1).")
+@click.option("--shard", is_flag=True, help="QA_BACKEND=milvus: one of several ingests (machines) writing the "
+                                            "same collection; files this index does not hold are left in it.")
+def ingest(paths: tuple[Path, ...], rebuild: bool, workers: int | None, shard: bool) -> None:
     """Build or update the index from gazette issues, *.txt and *.pdf (default: data/gazettes/)."""
     from .ingest import ingest as run_ingest
 
     settings = load_settings()
-    report = run_ingest(settings, list(paths) or None, rebuild=rebuild)
+    report = run_ingest(settings, list(paths) or None, rebuild=rebuild, workers=workers, shard=shard)
     for line in report.failed:
         click.echo(f"skipped: {line}", err=True)
     _ingest_summary(report, settings)

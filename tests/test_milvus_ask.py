@@ -83,3 +83,18 @@ def test_unequal_fusion_weights_are_refused(milvus_settings, fake_embedder):
     ingest(milvus_settings, embedder=fake_embedder, progress=False)
     with pytest.raises(QAError, match="QA_DENSE_WEIGHT=2.0 and QA_BM25_WEIGHT=1.0 differ"):
         Assistant.load(replace(milvus_settings, dense_weight=2.0), embedder=fake_embedder)
+
+
+def test_shards_share_one_collection(settings, milvus_settings, fake_embedder, tmp_path, mini_text):
+    """A back-fill on two machines: each ingests its own files into the same collection (--shard)."""
+    other_dir = tmp_path / "other-gazettes"
+    other_dir.mkdir()
+    (other_dir / "taiyuan-2022-05.txt").write_text(taiyuan_issue(mini_text), encoding="utf-8")
+    first = ingest(milvus_settings, embedder=fake_embedder, progress=False, shard=True)
+    second_settings = replace(milvus_settings, data_dir=other_dir, index_dir=tmp_path / "index-b")
+    second = ingest(second_settings, embedder=fake_embedder, progress=False, shard=True)
+    backend = open_backend(milvus_settings, fake_embedder.dim)
+    assert backend.counts_by_source() == {"mini-gazette.txt": first.chunks, "taiyuan-2022-05.txt": second.chunks}
+    ingest(replace(second_settings, index_dir=tmp_path / "index-c"), embedder=fake_embedder, progress=False)
+    assert backend.counts_by_source() == {"taiyuan-2022-05.txt": second.chunks}  # not a shard: its files only
+    backend.close()
