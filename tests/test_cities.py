@@ -64,3 +64,28 @@ def test_city_in_label_and_json(cli_env):
     assert {c["city"] for c in json.loads(result.stdout)["citations"]} == {"阳泉市"}
     result = CliRunner().invoke(main, ["ask", "全民健身实施计划的目标是什么", "--json", "--city", "太原市"])
     assert result.exit_code == 2 and "太原市" in result.output
+
+
+def _city_dropdown(app) -> dict | None:
+    from fastapi.testclient import TestClient
+
+    config = TestClient(app).get("/config").json()
+    return next((c["props"] for c in config["components"] if c.get("props", {}).get("elem_id") == "city"), None)
+
+
+def test_ui_city_filter_shows_with_several_cities(settings, fake_embedder, corpus_dir, mini_text):
+    from qa.api import Assistant
+    from qa.ingest import ingest
+    from qa.ui import build_app, make_filters
+
+    ingest(settings, embedder=fake_embedder, progress=False)
+    assert _city_dropdown(build_app(Assistant.load(settings, embedder=fake_embedder), settings))["visible"] is False
+    other = mini_text.replace("阳泉市人民政府公报", "太原市人民政府公报", 1).replace("2022 年第 4 期", "2022 年第 5 期", 1)
+    (corpus_dir / "taiyuan-2022-05.txt").write_text(other, encoding="utf-8")
+    (corpus_dir / "cities.yaml").write_text("taiyuan-2022-05.txt: 太原市\n", encoding="utf-8")
+    ingest(settings, embedder=fake_embedder, progress=False)
+    assistant = Assistant.load(settings, embedder=fake_embedder)
+    dropdown = _city_dropdown(build_app(assistant, settings))
+    assert dropdown["visible"] is True and [c[1] for c in dropdown["choices"]] == ["", "太原市", "阳泉市"]
+    answer = assistant.ask("全民健身实施计划的目标是什么", filters=make_filters(city="太原市"))
+    assert answer.citations and {c.city for c in answer.citations} == {"太原市"}
