@@ -93,6 +93,7 @@ class MilvusBackend:
             self._create()
         else:
             self._check_dim()
+            client.load_collection(collection)  # a server restart or another process may have released it
 
     @classmethod
     def connect(cls, settings: Settings, dim: int) -> MilvusBackend:

@@ -98,3 +98,13 @@ def test_shards_share_one_collection(settings, milvus_settings, fake_embedder, t
     ingest(replace(second_settings, index_dir=tmp_path / "index-c"), embedder=fake_embedder, progress=False)
     assert backend.counts_by_source() == {"taiyuan-2022-05.txt": second.chunks}  # not a shard: its files only
     backend.close()
+
+
+def test_a_released_collection_is_loaded_on_open(milvus_settings, fake_embedder):
+    """Another process or a server restart leaves the collection released; opening it loads it."""
+    ingest(milvus_settings, embedder=fake_embedder, progress=False)
+    backend = open_backend(milvus_settings, fake_embedder.dim)
+    backend.client.release_collection(backend.collection)
+    backend.close()
+    assistant = Assistant.load(milvus_settings, embedder=fake_embedder)
+    assert assistant.search("全民健身实施计划", k=3)
