@@ -132,7 +132,9 @@ class MilvusBackend:
                                      input_field_names=["search_text"], output_field_names=["sparse"]))
         index = self.client.prepare_index_params()
         index.add_index("dense", index_type=self.index_type, metric_type="IP")
-        index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+        # bm25s' parameters (qa/lexical.py), on milvus-lite and on a server alike (Milvus' default k1 is 1.2)
+        index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
+                        params={"bm25_k1": 1.5, "bm25_b": 0.75})
         for name in ("source", "doc_id", "year"):
             index.add_index(name, index_type="INVERTED")
         self.client.create_collection(self.collection, schema=schema, consistency_level="Strong")
