@@ -59,9 +59,11 @@ class LocalStore:
 
     @classmethod
     def build(cls, directory: Path, records: Iterable[ChunkRecord], vectors: np.ndarray,
-              approx_from: int = 300_000, workers: int = 1) -> LocalStore:
+              approx_from: int = 300_000, workers: int = 1,
+              tokens: Iterable[list[str]] | None = None) -> LocalStore:
         """Write a store from records (streamed) and their vectors (an array or a memory-mapped .npy;
-        row i embeds records[i]). `workers` processes tokenize for BM25."""
+        row i embeds records[i]). `workers` processes tokenize for BM25; `tokens`: the records' BM25
+        tokens already made (row-aligned), instead."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
@@ -69,7 +71,11 @@ class LocalStore:
         if len(table) != len(vectors):
             raise QAError(f"{len(table)} chunks but {len(vectors)} vectors; give one vector per chunk.")
         # the texts are read back from the table in slices: no list of every text or token is kept
-        n = write_postings(directory / "bm25", _tokens((r.chunk.indexed_text for r in table.records()), workers))
+        if tokens is None:
+            tokens = _tokens((r.chunk.indexed_text for r in table.records()), workers)
+        n = write_postings(directory / "bm25", tokens)
+        if n != len(table):
+            raise QAError(f"{n} token lists for {len(table)} chunks; give one per chunk.")
         target = directory / "vectors.npy"
         if getattr(vectors, "filename", None) is None or Path(vectors.filename).resolve() != target.resolve():
             out = np.lib.format.open_memmap(target, mode="w+", dtype=np.float32, shape=vectors.shape)
