@@ -12,7 +12,7 @@ import numpy as np
 from .text import nfkc
 
 _WORD = re.compile(r"[\w\u3400-\u9fff]")
-_STOP = frozenset("的 了 和 与 及 或 是 在 为 对 等 有 由 将 按 于 把 被 之 其 各 该 中 上 下 个 以 并 要 也 都 就 而 从 向 这 那 吗 呢 什么 哪些 哪个 多少 怎么 如何 是否 请问 谁".split())
+STOP_WORDS = _STOP = frozenset("的 了 和 与 及 或 是 在 为 对 等 有 由 将 按 于 把 被 之 其 各 该 中 上 下 个 以 并 要 也 都 就 而 从 向 这 那 吗 呢 什么 哪些 哪个 多少 怎么 如何 是否 请问 谁".split())
 
 
 @lru_cache(maxsize=1)
@@ -68,6 +68,17 @@ class LexicalIndex:
         import bm25s
 
         return cls(bm25s.BM25.load(str(directory), show_progress=False, verbosity=0, mmap=mmap))
+
+    @property
+    def vocab(self) -> dict[str, int]:
+        """Token -> column of the postings."""
+        return self._bm25.vocab_dict
+
+    @property
+    def postings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(scores, rows, column pointers): the precomputed BM25 matrix by token (CSC)."""
+        scores = self._bm25.scores
+        return scores["data"], scores["indices"], scores["indptr"]
 
     @property
     def n_docs(self) -> int:

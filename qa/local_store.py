@@ -50,12 +50,10 @@ class LocalStore:
             self.dense = faiss.read_index(str(self.directory / "dense.faiss"), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
             self.dense.nprobe = NPROBE
         lexical = LexicalIndex.load(self.directory / "bm25", mmap=True)
-        self.vocab = lexical._bm25.vocab_dict
-        scores = lexical._bm25.scores
-        self.postings = (scores["data"], scores["indices"], scores["indptr"])
-        if not (len(self.table) == len(self.vectors) == int(scores["num_docs"]) == self.meta["n"]):
+        self.vocab, self.postings = lexical.vocab, lexical.postings
+        if not (len(self.table) == len(self.vectors) == lexical.n_docs == self.meta["n"]):
             raise QAError(f"the local store in {self.directory} is damaged: {len(self.table)} chunks, "
-                          f"{len(self.vectors)} vectors, {scores['num_docs']} BM25 documents; build it again.")
+                          f"{len(self.vectors)} vectors, {lexical.n_docs} BM25 documents; build it again.")
 
     @classmethod
     def build(cls, directory: Path, records: Iterable[ChunkRecord], vectors: np.ndarray,

@@ -23,7 +23,7 @@ from .backend import ChunkRecord, Scored
 from .config import Settings
 from .errors import QAError
 from .glossary import expand
-from .lexical import _STOP
+from .lexical import STOP_WORDS
 from .text import nfkc
 from .types import Chunk
 
@@ -115,7 +115,7 @@ class MilvusBackend:
         from pymilvus import DataType, Function, FunctionType
 
         analyzer = {"tokenizer": {"type": "jieba", "mode": "search"},
-                    "filter": ["removepunct", {"type": "stop", "stop_words": sorted(_STOP)}]}
+                    "filter": ["removepunct", {"type": "stop", "stop_words": sorted(STOP_WORDS)}]}
         schema = self.client.create_schema(auto_id=False, enable_dynamic_field=False)
         schema.add_field("chunk_id", DataType.VARCHAR, is_primary=True, max_length=512)
         for name, length in (("doc_id", 512), ("section", 4096), ("header", 4096), ("text", 65535),
