@@ -2,8 +2,9 @@
 
     store/
       table/         chunk metadata: SQLite rows + filter columns (qa/chunk_table.py)
-      vectors.npy    the one copy of the chunk vectors, memory-mapped (float32)
-      dense.faiss    IVF-Flat from `approx_from` chunks on (qa.index.make_dense_index); none below
+      vectors.npy    the chunk vectors, memory-mapped (float32), never copied to the heap
+      dense.faiss    IVF-Flat from `approx_from` chunks on (qa.index.make_dense_index), memory-mapped
+                     too (its lists hold the vectors again, on disk); none below: exact search
       bm25/          BM25 postings in bm25s' format, memory-mapped, built streamed (qa.lexical.write_postings)
 
 Search is the same hybrid as the index's searchers (cosine + BM25 over jieba tokens, fused by RRF, k
