@@ -86,7 +86,11 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
         removed = sorted(set(old_files) - set(hashes))
         units_stale = settings.unit_vectors and old is not None and old.manifest.get("units") != UNITS_VERSION
         facts_stale = old is not None and old.manifest.get("facts") != facts_version()
-        if old and not changed and not removed and not units_stale and not facts_stale:
+        cities = {f.name: city_of(f, settings.default_city) for f in files}
+        # a file whose city setting changed (city.txt / cities.yaml) is rewritten, not re-embedded
+        recity = sorted({d.source for d in old.documents.values()
+                         if d.source in cities and d.city != cities[d.source]}) if old else []
+        if old and not changed and not removed and not units_stale and not facts_stale and not recity:
             synced = _sync(settings, old, (), shard)
             return IngestReport(files=len(files), documents=len(old.documents), chunks=len(old.chunks),
                                 embedded=0, seconds=time.perf_counter() - started,
@@ -99,7 +103,8 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
 
         def carry(name: str) -> None:  # documents, chunks, vectors, facts of a file as indexed before
             rows = [i for i, c in enumerate(old.chunks) if old.documents[c.doc_id].source == name]
-            docs_json.extend(document_to_dict(d) for d in old.documents.values() if d.source == name)
+            city = cities.get(name, settings.default_city)
+            docs_json.extend(document_to_dict(replace(d, city=city)) for d in old.documents.values() if d.source == name)
             chunks.extend(old.chunks[i] for i in rows)
             vectors.append(old.vectors[rows])
             sources[name] = old.sources[name]
@@ -130,8 +135,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
                     failed.append(str(exc))
                     hashes.pop(f.name)
                 continue
-            city = city_of(f, settings.default_city)
-            parsed = replace(parsed, documents=tuple(replace(d, city=city) for d in parsed.documents))
+            parsed = replace(parsed, documents=tuple(replace(d, city=cities[f.name]) for d in parsed.documents))
             if stored is not None:
                 pdfs[f.name] = stored
             sources[f.name] = text
@@ -177,7 +181,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
                          lexical=LexicalIndex.build([c.indexed_text for c in chunks]) if chunks else None,
                          sources=sources, units=units, facts=facts, pdfs=pdfs)
         write_index(settings.index_dir, data, docs_json, [chunk_to_dict(c) for c in chunks])
-        synced = _sync(settings, None, [f.name for f in changed], shard, removed) if chunks else 0
+        synced = _sync(settings, None, [f.name for f in changed] + recity, shard, removed) if chunks else 0
     return IngestReport(
         files=len(hashes), documents=len(docs_json), chunks=len(chunks), embedded=len(new_chunks),
         seconds=time.perf_counter() - started, reused_files=tuple(f.name for f in reused),

@@ -108,3 +108,16 @@ def test_a_released_collection_is_loaded_on_open(milvus_settings, fake_embedder)
     backend.close()
     assistant = Assistant.load(milvus_settings, embedder=fake_embedder)
     assert assistant.search("全民健身实施计划", k=3)
+
+
+def test_a_new_city_setting_reaches_the_index_and_the_collection(milvus_settings, fake_embedder, corpus_dir):
+    first = ingest(milvus_settings, embedder=fake_embedder, progress=False)
+    (corpus_dir / "city.txt").write_text("太原市\n", encoding="utf-8")
+    again = ingest(milvus_settings, embedder=fake_embedder, progress=False)
+    assert again.written and again.embedded == 0 and again.synced == first.chunks  # rewritten, not re-embedded
+    assistant = Assistant.load(milvus_settings, embedder=fake_embedder)
+    assert {d.city for d in assistant.documents()} == {"太原市"}
+    assert assistant.search("全民健身实施计划", Filters(city="太原市"), k=3)
+    backend = open_backend(milvus_settings, fake_embedder.dim)
+    assert {backend.chunk(h.chunk.chunk_id).city for h in assistant.search("全民健身", k=3)} == {"太原市"}
+    backend.close()
