@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(PIP) install --quiet --upgrade pip
 	# the CPU wheel of torch that is on this machine; an unpinned torch pulls a multi-GB CUDA build
 	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -e '.[test,pdf]'
+	$(PIP) install --quiet -e '.[test,pdf,milvus]'
 	touch $(STAMP)
 
 install: $(STAMP)

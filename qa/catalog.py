@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .config import Settings
 from .errors import QAError
 from .ingest import read_source, source_files
-from .types import Document
+from .cities import city_of
+from .types import DEFAULT_CITY, Document
 
 
 @dataclass(frozen=True)
@@ -23,12 +24,13 @@ class DocRow:
     page: int | None
     source: str
     n_chunks: int
+    city: str = DEFAULT_CITY
 
     @classmethod
     def of(cls, doc: Document, n_chunks: int) -> DocRow:
         return cls(doc_id=doc.doc_id, title=doc.title, doc_number=doc.doc_number_norm,
                    issuer=doc.issuer, date=doc.date, issue=doc.issue.label, category=doc.category,
-                   page=doc.page, source=doc.source, n_chunks=n_chunks)
+                   page=doc.page, source=doc.source, n_chunks=n_chunks, city=doc.city)
 
 
 def catalog(settings: Settings, paths: list[Path] | None = None) -> tuple[list[DocRow], list[str]]:
@@ -48,7 +50,8 @@ def catalog(settings: Settings, paths: list[Path] | None = None) -> tuple[list[D
         summaries.append(f"{path.name} ({parsed.issue.label}): {len(parsed.documents)} documents, "
                          f"{toc} TOC entries, {matched} matched ({coverage:.0f}% TOC coverage)")
         summaries += [f"  note: {p}" for p in parsed.problems]
-        rows += [DocRow.of(d, counts.get(d.doc_id, 0)) for d in parsed.documents]
+        city = city_of(path, settings.default_city)
+        rows += [DocRow.of(replace(d, city=city), counts.get(d.doc_id, 0)) for d in parsed.documents]
     return rows, summaries
 
 

@@ -43,12 +43,16 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--rebuild", is_flag=True, help="Ignore the existing index and build from scratch.")
-def ingest(paths: tuple[Path, ...], rebuild: bool) -> None:
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Processes that embed (default QA_INGEST_WORKERS, 1).")
+@click.option("--shard", is_flag=True, help="QA_BACKEND=milvus: one of several ingests (machines) writing the "
+                                            "same collection; files this index does not hold are left in it.")
+def ingest(paths: tuple[Path, ...], rebuild: bool, workers: int | None, shard: bool) -> None:
     """Build or update the index from gazette issues, *.txt and *.pdf (default: data/gazettes/)."""
     from .ingest import ingest as run_ingest
 
     settings = load_settings()
-    report = run_ingest(settings, list(paths) or None, rebuild=rebuild)
+    report = run_ingest(settings, list(paths) or None, rebuild=rebuild, workers=workers, shard=shard)
     for line in report.failed:
         click.echo(f"skipped: {line}", err=True)
     _ingest_summary(report, settings)
@@ -60,6 +64,8 @@ def _ingest_summary(report, settings) -> None:
     if not report.written:
         click.echo(f"index up to date: {report.files} files, {report.documents} documents, "
                    f"{report.chunks} chunks ({report.seconds:.2f} s, nothing embedded)", err=True)
+        if report.synced:
+            click.echo(f"wrote {report.synced} chunks to the {settings.backend} backend", err=True)
         return
     click.echo(
         f"indexed {report.files} files, {report.documents} documents, {report.chunks} chunks "
@@ -67,6 +73,8 @@ def _ingest_summary(report, settings) -> None:
         f"({report.chunks_per_second:.1f} chunks/s); unchanged {len(report.reused_files)}, "
         f"changed/new {len(report.changed_files)}, removed {len(report.removed_files)} -> {settings.index_dir}",
         err=True)
+    if report.synced:
+        click.echo(f"wrote {report.synced} chunks to the {settings.backend} backend", err=True)
 
 
 @main.command()
@@ -124,9 +132,10 @@ def facts(text: tuple[str, ...], kind: str | None, year: int | None, limit: int 
 @click.option("--year", type=int, default=None, help="Only documents of this year's issues.")
 @click.option("--issue", default=None, help="Only this issue, e.g. 2022年第4期 or yangquan-gazette-2022-04.")
 @click.option("--category", default=None, help="Only this category, e.g. 人事任免.")
+@click.option("--city", default=None, help="Only this city's gazettes, e.g. 阳泉市.")
 @click.option("--mode", type=click.Choice(["extractive", "llm", "auto"]), default=None,
               help="extractive (quotes only), llm (local model, verified) or auto (LLM when installed).")
-def ask(question, as_json, file, k, year, issue, category, mode) -> None:
+def ask(question, as_json, file, k, year, issue, category, city, mode) -> None:
     """Ask a question; get a cited answer."""
     from .api import Assistant
     from .contract import clean_question
@@ -138,7 +147,7 @@ def ask(question, as_json, file, k, year, issue, category, mode) -> None:
         click.echo("Error: the question is empty; type a question, e.g. 5G基站补贴标准是多少", err=True)
         sys.exit(2)
     questions = [question] if file is None else [line for _, line in _lines(file)]
-    filters = Filters(year=year, issue=issue, category=category)
+    filters = Filters(year=year, issue=issue, category=category, city=city)
     if file is None:  # a broken question is named before the index is loaded (or found missing)
         try:
             clean_question(question, load_settings().max_question_chars)

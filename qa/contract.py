@@ -40,7 +40,7 @@ def clean_question(question: str, limit: int) -> tuple[str, tuple[str, ...]]:
 def answer_to_dict(answer: Answer) -> dict:
     """The JSON contract of `qa ask --json` / `qa read --json`."""
     citation_fields = ("n", "doc_id", "title", "doc_number", "issue", "page", "section", "quote", "url",
-                       "start", "end", "passage")
+                       "start", "end", "passage", "city")
     return {
         "question": answer.question, "answer": answer.answer, "short_answer": answer.short_answer,
         "refused": answer.refused, "mode": answer.mode,

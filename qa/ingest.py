@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from .chunk import chunk_document
+from .cities import city_of
 from .config import Settings
 from .embed import Embedder, load_embedder
 from .errors import QAError
@@ -17,6 +18,7 @@ from .facts import Fact, extract_all, facts_version
 from .index import (IndexData, UnitVectors, check_compatible, chunker_params, ingest_lock, load_index,
                     make_dense_index, package_version, read_manifest, sha256_file, write_index)
 from .lexical import LexicalIndex
+from .parallel import embed_passages
 from .parse import parse_issue, parse_text
 from .pdf import StoredPdf, map_to_json, read_pdf
 from .store import chunk_to_dict, document_to_dict
@@ -40,6 +42,7 @@ class IngestReport:
     failed: tuple[str, ...] = ()  # "file: reason"
     problems: tuple[str, ...] = ()  # TOC/body notes from the parser
     written: bool = True
+    synced: int = 0  # chunks written to a QA_BACKEND other than local (the Milvus collection)
 
     @property
     def chunks_per_second(self) -> float:
@@ -66,9 +69,13 @@ def source_files(paths: list[Path]) -> list[Path]:
 
 
 def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = False,
-           embedder: Embedder | None = None, progress: bool = True) -> IngestReport:
-    """Bring `settings.index_dir` in line with the source files; embed only new or changed files."""
+           embedder: Embedder | None = None, progress: bool = True, workers: int | None = None,
+           shard: bool = False) -> IngestReport:
+    """Bring `settings.index_dir` in line with the source files; embed only new or changed files,
+    in `workers` processes (default QA_INGEST_WORKERS). `shard`: one of several ingests writing the
+    same Milvus collection (a back-fill across machines): files this index does not hold are left there."""
     started = time.perf_counter()
+    workers = settings.ingest_workers if workers is None else workers
     files = source_files(paths or [settings.data_dir])
     with ingest_lock(settings.index_dir):
         old = None if rebuild else _load_previous(settings)
@@ -79,10 +86,15 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
         removed = sorted(set(old_files) - set(hashes))
         units_stale = settings.unit_vectors and old is not None and old.manifest.get("units") != UNITS_VERSION
         facts_stale = old is not None and old.manifest.get("facts") != facts_version()
-        if old and not changed and not removed and not units_stale and not facts_stale:
+        cities = {f.name: city_of(f, settings.default_city) for f in files}
+        # a file whose city setting changed (city.txt / cities.yaml) is rewritten, not re-embedded
+        recity = sorted({d.source for d in old.documents.values()
+                         if d.source in cities and d.city != cities[d.source]}) if old else []
+        if old and not changed and not removed and not units_stale and not facts_stale and not recity:
+            synced = _sync(settings, old, (), shard)
             return IngestReport(files=len(files), documents=len(old.documents), chunks=len(old.chunks),
                                 embedded=0, seconds=time.perf_counter() - started,
-                                reused_files=tuple(f.name for f in reused), written=False)
+                                reused_files=tuple(f.name for f in reused), written=False, synced=synced)
 
         docs_json, chunks, vectors, sources, failed, problems = [], [], [], {}, [], []
         facts: list[Fact] = []
@@ -91,7 +103,8 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
 
         def carry(name: str) -> None:  # documents, chunks, vectors, facts of a file as indexed before
             rows = [i for i, c in enumerate(old.chunks) if old.documents[c.doc_id].source == name]
-            docs_json.extend(document_to_dict(d) for d in old.documents.values() if d.source == name)
+            city = cities.get(name, settings.default_city)
+            docs_json.extend(document_to_dict(replace(d, city=city)) for d in old.documents.values() if d.source == name)
             chunks.extend(old.chunks[i] for i in rows)
             vectors.append(old.vectors[rows])
             sources[name] = old.sources[name]
@@ -122,6 +135,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
                     failed.append(str(exc))
                     hashes.pop(f.name)
                 continue
+            parsed = replace(parsed, documents=tuple(replace(d, city=cities[f.name]) for d in parsed.documents))
             if stored is not None:
                 pdfs[f.name] = stored
             sources[f.name] = text
@@ -131,9 +145,12 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
                 docs_json.append(document_to_dict(doc))
                 new_chunks += chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
         if new_chunks:
-            embedder = embedder or load_embedder(settings)
-            vectors.append(embedder.embed_passages([c.indexed_text for c in new_chunks], progress=progress))
+            if workers <= 1:
+                embedder = embedder or load_embedder(settings)
+            vectors.append(embed_passages([c.indexed_text for c in new_chunks], settings, embedder, workers, progress))
         chunks += new_chunks
+        if embedder is None and new_chunks:  # embedded by workers: this process names the embedder
+            embedder = load_embedder(settings)
         if embedder is not None:
             embedder_name, dim = embedder.name, embedder.dim
         elif old:
@@ -156,7 +173,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
             previous = old.units if old and old.manifest.get("embedder") == manifest.get("embedder") else None
             if embedder is None and _unit_keys(chunks, previous):
                 embedder = load_embedder(settings)
-            units = unit_vectors(chunks, previous, embedder, progress)
+            units = unit_vectors(chunks, previous, embedder, progress, settings, workers)
             manifest["units"] = UNITS_VERSION
             manifest["n_units"] = len(units.keys)
         data = IndexData(manifest=manifest, documents={}, chunks=chunks, vectors=matrix,
@@ -164,11 +181,23 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
                          lexical=LexicalIndex.build([c.indexed_text for c in chunks]) if chunks else None,
                          sources=sources, units=units, facts=facts, pdfs=pdfs)
         write_index(settings.index_dir, data, docs_json, [chunk_to_dict(c) for c in chunks])
+        synced = _sync(settings, None, [f.name for f in changed] + recity, shard, removed) if chunks else 0
     return IngestReport(
         files=len(hashes), documents=len(docs_json), chunks=len(chunks), embedded=len(new_chunks),
         seconds=time.perf_counter() - started, reused_files=tuple(f.name for f in reused),
         changed_files=tuple(f.name for f in changed if f.name in hashes), removed_files=tuple(removed),
-        failed=tuple(failed), problems=tuple(problems))
+        failed=tuple(failed), problems=tuple(problems), synced=synced)
+
+
+def _sync(settings: Settings, data: IndexData | None, changed: list[str] | tuple, shard: bool,
+          removed: list[str] | tuple = ()) -> int:
+    """Keep a QA_BACKEND other than local in step with the committed index; chunks written."""
+    if settings.backend == "local":
+        return 0
+    from .backend import sync_backend
+
+    return sum(sync_backend(settings, data or load_index(settings, check=False), changed,
+                            only_removed=removed if shard else None).values())
 
 
 def read_source(path: Path, settings: Settings, progress: bool,
@@ -199,7 +228,7 @@ def _unit_keys(chunks: list, previous: UnitVectors | None) -> list[str]:
 
 
 def unit_vectors(chunks: list, previous: UnitVectors | None, embedder: Embedder | None,
-                 progress: bool) -> UnitVectors:
+                 progress: bool, settings: Settings | None = None, workers: int = 1) -> UnitVectors:
     """Vectors of every unit (sentence or table row) of the chunks: reused from the previous index
     where the text is unchanged, embedded otherwise (as passages, stored as float16)."""
     texts: dict[str, str] = {}
@@ -207,7 +236,10 @@ def unit_vectors(chunks: list, previous: UnitVectors | None, embedder: Embedder 
         for unit in split_units(chunk, 0):
             texts.setdefault(squash(unit.text), unit.text)
     missing = [k for k in texts if previous is None or k not in previous.row]
-    new = embedder.embed_passages([texts[k] for k in missing], progress=progress) if missing else None
+    new = None
+    if missing:
+        new = (embed_passages([texts[k] for k in missing], settings, embedder, workers, progress)
+               if settings is not None and workers > 1 else embedder.embed_passages([texts[k] for k in missing], progress=progress))
     fresh = {k: i for i, k in enumerate(missing)}
     dim = new.shape[1] if new is not None else previous.vectors.shape[1]
     matrix = np.zeros((len(texts), dim), dtype=np.float16)

@@ -92,9 +92,10 @@ def _with_links(text: str, by_n: dict[int, Citation], base: str, strong: bool = 
 
 
 def source_label(c: Citation, english: bool = False) -> str:
-    """title · 文号 · 期号 · 第N页 · 章节"""
+    """title · 文号 · 城市 期号 · 第N页 · 章节"""
     page = (f"p. {c.page}" if english else f"第{c.page}页") if c.page else ""
-    return " · ".join(p for p in (c.title, c.doc_number or "", c.issue, page, c.section) if p)
+    issue = f"{c.city} {c.issue}" if c.city and c.issue else c.issue
+    return " · ".join(p for p in (c.title, c.doc_number or "", issue, page, c.section) if p)
 
 
 def sources_html(answer: Answer, base: str = "", open_: bool = False) -> str:

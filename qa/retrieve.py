@@ -34,6 +34,7 @@ class Filters:
     category: str | None = None
     issuer: str | None = None
     doc_id: str | None = None  # one document (follow-up questions)
+    city: str | None = None  # one city's gazettes (阳泉市)
 
     def __post_init__(self) -> None:
         if self.year is not None and not (isinstance(self.year, int) and 1000 <= self.year <= 9999):
@@ -42,27 +43,35 @@ class Filters:
                              zh=f"年份 {shown} 无效：请给出如 2022 的年份，或不限年份。")
 
     def accepts(self, doc: Document) -> bool:
-        if self.doc_id is not None and doc.doc_id != self.doc_id:
+        return self.accepts_fields(doc.doc_id, doc.issue.year, doc.issue.label, doc.source, doc.category,
+                                   doc.issuer, doc.city)
+
+    def accepts_fields(self, doc_id: str, year: int, issue: str, source: str, category: str | None,
+                       issuer: str | None, city: str) -> bool:
+        """The same test on a document's fields (a backend's stored chunk fields)."""
+        if self.doc_id is not None and doc_id != self.doc_id:
             return False
-        if self.year is not None and doc.issue.year != self.year:
+        if self.year is not None and year != self.year:
             return False
-        if self.issue and self.issue not in (doc.issue.label, doc.source, doc.source.removesuffix(".txt")):
+        if self.issue and self.issue not in (issue, source, source.removesuffix(".txt")):
             return False
-        if self.category and self.category not in (doc.category or ""):
+        if self.category and self.category not in (category or ""):
             return False
-        if self.issuer and self.issuer != doc.issuer:
+        if self.issuer and self.issuer != issuer:
+            return False
+        if self.city and self.city != city:
             return False
         return True
 
     @property
     def active(self) -> bool:
         return any(v is not None and v != "" for v in (self.year, self.issue, self.category, self.issuer,
-                                                       self.doc_id))
+                                                       self.doc_id, self.city))
 
     def describe(self) -> str:
         """The active filters in words, e.g. "2020年" or "2022年第4期、人事任免"."""
-        parts = [f"{self.year}年" if self.year is not None else "", self.issue or "", self.category or "",
-                 self.issuer or ""]
+        parts = [self.city or "", f"{self.year}年" if self.year is not None else "", self.issue or "",
+                 self.category or "", self.issuer or ""]
         return "、".join(p for p in parts if p)
 
 
@@ -73,12 +82,24 @@ class Ranking:
     searcher: str
     rows: tuple[int, ...]
     scores: dict[int, float] = field(default_factory=dict)
+    # fused: the scores are already reciprocal-rank sums (a backend's hybrid search), added as they
+    # are; `parts` are its routes' rankings (dense, bm25), kept for the hits' ranks, not fused again
+    fused: bool = False
+    parts: tuple[Ranking, ...] = ()
 
 
 class Searcher(Protocol):
     name: str
 
     def search(self, query: str, mask: np.ndarray | None, k: int) -> Ranking: ...
+
+
+class FilteringSearcher(Protocol):
+    """A searcher that applies the filters itself (pushed into a backend's query) instead of a row mask."""
+
+    name: str
+
+    def search_filtered(self, query: str, filters: Filters, k: int) -> Ranking: ...
 
 
 def top_rows(scores: np.ndarray, mask: np.ndarray | None, k: int, positive: bool = False) -> list[int]:
@@ -232,13 +253,18 @@ class Retriever:
         if unknown:
             raise InputError(f"unknown searcher(s) {unknown}; valid: {list(SEARCHERS)}")
         searchers: list[tuple[Searcher, float]] = []
-        if "dense" in kinds:
-            if embedder is None:
-                raise InputError("dense search needs an embedder; pass one or use kinds=('bm25',).")
-            searchers.append((DenseSearcher(data.vectors, data.dense, embedder), settings.dense_weight))
-        if "bm25" in kinds:
-            searchers.append((Bm25Searcher(data.lexical), settings.bm25_weight))
-        dense = next((s for s, _ in searchers if isinstance(s, DenseSearcher)), None)
+        if "dense" in kinds and embedder is None:
+            raise InputError("dense search needs an embedder; pass one or use kinds=('bm25',).")
+        if settings.backend != "local" and "dense" in kinds and "bm25" in kinds:
+            from .backend import hybrid_searcher  # dense + BM25 as one hybrid search in the backend
+
+            searchers.append(hybrid_searcher(data, embedder, settings))
+        else:
+            if "dense" in kinds:
+                searchers.append((DenseSearcher(data.vectors, data.dense, embedder), settings.dense_weight))
+            if "bm25" in kinds:
+                searchers.append((Bm25Searcher(data.lexical), settings.bm25_weight))
+        dense = next((s for s, _ in searchers if hasattr(s, "query_vector")), None)
         if "units" in kinds and dense is not None and data.units is not None and settings.units_weight > 0:
             searchers.append((UnitSearcher(data, dense), settings.units_weight))
         if "facts" in kinds and data.facts and settings.facts and settings.facts_weight > 0:
@@ -264,15 +290,26 @@ class Retriever:
         rankings: list[tuple[Sequence[int], float]] = []
         best: dict[str, dict[int, float]] = {}
         ranks: dict[str, dict[int, int]] = {}
+        prefused: list[tuple[Ranking, float]] = []
         for query in (question, *extra_queries):
             for searcher, weight in self.searchers:
-                ranking = searcher.search(query, mask, self.depth)
-                rankings.append((ranking.rows, weight))
-                scores, order = best.setdefault(searcher.name, {}), ranks.setdefault(searcher.name, {})
-                for rank, row in enumerate(ranking.rows, 1):
-                    scores[row] = max(scores.get(row, -np.inf), ranking.scores.get(row, 0.0))
-                    order[row] = min(order.get(row, rank), rank)
+                if hasattr(searcher, "search_filtered"):
+                    ranking = searcher.search_filtered(query, filters or Filters(), self.depth)
+                else:
+                    ranking = searcher.search(query, mask, self.depth)
+                if ranking.fused:
+                    prefused.append((ranking, weight))
+                else:
+                    rankings.append((ranking.rows, weight))
+                for part in ranking.parts or (ranking,):
+                    scores, order = best.setdefault(part.searcher, {}), ranks.setdefault(part.searcher, {})
+                    for rank, row in enumerate(part.rows, 1):
+                        scores[row] = max(scores.get(row, -np.inf), part.scores.get(row, 0.0))
+                        order[row] = min(order.get(row, rank), rank)
         fused = rrf(rankings, self.rrf_k)
+        for ranking, weight in prefused:
+            for row in ranking.rows:
+                fused[row] = fused.get(row, 0.0) + weight * ranking.scores[row]
         self._prefer(fused, question, mask)
         rows = sorted(fused, key=lambda r: -fused[r])
         dense, bm25 = best.get("dense", {}), best.get("bm25", {})
@@ -283,7 +320,8 @@ class Retriever:
 
     @property
     def dense(self) -> DenseSearcher | None:
-        return next((s for s, _ in self.searchers if isinstance(s, DenseSearcher)), None)
+        """The searcher that embeds queries (a DenseSearcher, or a backend's hybrid searcher)."""
+        return next((s for s, _ in self.searchers if hasattr(s, "query_vector")), None)
 
     @property
     def embedder(self) -> Embedder | None:
@@ -291,7 +329,7 @@ class Retriever:
 
     def clear_cache(self) -> None:
         for searcher, _ in self.searchers:
-            if isinstance(searcher, DenseSearcher):
+            if hasattr(searcher, "query_vector"):
                 searcher._cache.clear()
 
     def _prefer(self, fused: dict[int, float], question: str, mask: np.ndarray | None) -> None:

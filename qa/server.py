@@ -105,6 +105,7 @@ class AskRequest(BaseModel):
     year: int | None = Field(None, description="only documents of this gazette year")
     issue: str | None = Field(None, description="only this issue, e.g. 2022年第4期")
     category: str | None = Field(None, description="only documents of this category, e.g. 人事任免")
+    city: str | None = Field(None, description="only this city's gazettes, e.g. 阳泉市")
     mode: Literal["extractive", "llm", "auto"] | None = Field(None, description="default QA_ANSWER_MODE")
     context: str | None = Field(None, description="the previous question, for a follow-up")
 
@@ -174,7 +175,8 @@ def chat_text(data: dict) -> str:
     if data["citations"]:
         lines.append("\n来源 / Sources:")
         for c in data["citations"]:
-            where = "，".join(p for p in (c.get("doc_number"), c.get("issue"),
+            issue = f"{c['city']} {c.get('issue')}" if c.get("city") and c.get("issue") else c.get("issue")
+            where = "，".join(p for p in (c.get("doc_number"), issue,
                                          f"第{c['page']}页" if c.get("page") else "") if p)
             lines.append(f"[{c['n']}] {c['title']}（{where}） {c['url']}")
     return "\n".join(lines)
@@ -258,8 +260,8 @@ def add_api(app: FastAPI, backend, settings: Settings) -> None:
     def client(request: Request) -> str:
         return request.client.host if request.client else "unknown"
 
-    def filters(year: int | None, issue: str | None, category: str | None) -> Filters:
-        return Filters(year=year, issue=issue or None, category=category or None)
+    def filters(year: int | None, issue: str | None, category: str | None, city: str | None = None) -> Filters:
+        return Filters(year=year, issue=issue or None, category=category or None, city=city or None)
 
     @router.get("/v1/models", tags=["OpenAI-compatible"])
     def models() -> dict:
@@ -305,7 +307,7 @@ def add_api(app: FastAPI, backend, settings: Settings) -> None:
         who = client(request)
         limiter.acquire(who)
         try:
-            answer = loaded.ask(body.question, filters(body.year, body.issue, body.category), k=body.k,
+            answer = loaded.ask(body.question, filters(body.year, body.issue, body.category, body.city), k=body.k,
                                 context=body.context, mode=body.mode)
         except QAError as exc:
             raise qa_error(exc) from None

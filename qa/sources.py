@@ -46,7 +46,7 @@ class Sources:
         return Citation(n=n, doc_id=doc.doc_id, title=doc.title, doc_number=doc.doc_number_norm,
                         issue=doc.issue.label, page=self.page(doc, start), section=source.section, quote=doc.text(start, end),
                         url=f"/doc/{quote(doc.doc_id)}?chunk={quote(source.chunk_id)}&start={start}&end={end}",
-                        chunk_id=source.chunk_id, start=start, end=end)
+                        chunk_id=source.chunk_id, start=start, end=end, city=doc.city)
 
     def page(self, doc: Document, start: int) -> int | None:
         """The page a cited span starts on: the PDF's page for a source read from PDF, else the page the

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+DEFAULT_CITY = "阳泉市"  # the city of a gazette without a city setting (Settings.default_city, qa/cities.py)
+
 
 @dataclass(frozen=True)
 class Issue:
@@ -60,6 +62,7 @@ class Document:
     end: int
     body: str  # source[start:end] (title block + body) with page artefacts blanked (same length)
     sections: tuple[Section, ...] = ()
+    city: str = DEFAULT_CITY  # the city whose gazette this is (qa/cities.py)
 
     def text(self, start: int, end: int) -> str:
         """The document's text between two source offsets."""
@@ -122,6 +125,7 @@ class Citation:
     start: int | None = None  # source offsets of the quote (in the issue file; in the passage for `qa read`)
     end: int | None = None
     passage: int | None = None  # `qa read`: the 1-based number of the given passage quoted
+    city: str | None = None  # the gazette's city (None for passages given to `qa read`)
 
 
 @dataclass(frozen=True)

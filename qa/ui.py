@@ -106,13 +106,13 @@ def _gradio():
 
 
 def make_filters(year: str | None = None, issue: str | None = None, category: str | None = None,
-                 doc_id: str | None = None) -> Filters:
-    year, issue, category = ((v or "").strip() for v in (year, issue, category))
+                 doc_id: str | None = None, city: str | None = None) -> Filters:
+    year, issue, category, city = ((v or "").strip() for v in (year, issue, category, city))
     if year and not year.isdigit():
         raise InputError(f"year {year!r} is not a year; give e.g. 2022 or leave it empty for all years.",
                          zh=f"年份 {year!r} 无效：请选择如 2022，或选“全部”。")
     return Filters(year=int(year) if year else None, issue=issue or None, category=category or None,
-                   doc_id=doc_id or None)
+                   doc_id=doc_id or None, city=city or None)
 
 
 def api_ask(backend: Backend, question: str, year: str = "", category: str = "", mode: str = "",
@@ -139,6 +139,7 @@ def build_blocks(backend: Backend, settings: Settings | None = None):
     years = [every] + [(str(y), str(y)) for y in sorted({d.issue.year for d in docs}, reverse=True)]
     issues = [every] + [(label, label) for label in dict.fromkeys(d.issue.label for d in reversed(docs))]
     categories = [every] + [(c, c) for c in sorted({d.category for d in docs if d.category})]
+    cities = sorted({d.city for d in docs})  # the city filter is shown when the index has several
     modes = available_modes(settings)
 
     with gr.Blocks(title=TITLE, analytics_enabled=False, fill_height=True) as blocks:
@@ -174,6 +175,8 @@ def build_blocks(backend: Backend, settings: Settings | None = None):
                 year = gr.Dropdown(years, value=ALL, label="年份 / Year", elem_id="year")
                 issue = gr.Dropdown(issues, value=ALL, label="期号 / Issue", elem_id="issue")
                 category = gr.Dropdown(categories, value=ALL, label="类别 / Category", elem_id="category")
+                city = gr.Dropdown([every] + [(c, c) for c in cities], value=ALL, label="城市 / City",
+                                   elem_id="city", visible=len(cities) > 1)
             mode = gr.Radio([(MODES[m], m) for m in modes], label="模式 / Mode", elem_id="mode",
                             value=settings.answer_mode if settings.answer_mode in modes else modes[0])
 
@@ -193,7 +196,8 @@ def build_blocks(backend: Backend, settings: Settings | None = None):
             return {**show(state, _base(request)), store: state, doc_only: doc.doc_id if doc else "",
                     doc_chip: chip, doc_row: gr.update(visible=bool(doc))}
 
-        def on_ask(text, state, doc_id, year_value, issue_value, category_value, mode_value, request: gr.Request):
+        def on_ask(text, state, doc_id, year_value, issue_value, category_value, mode_value, city_value,
+                   request: gr.Request):
             text = (text or "").strip()
             if not text:
                 yield {question: gr.skip()}
@@ -201,7 +205,7 @@ def build_blocks(backend: Backend, settings: Settings | None = None):
             base, first = _base(request), True
             turns = chat.turns_of(chat.current(state))
             try:
-                filters = make_filters(year_value, issue_value, category_value, doc_id)
+                filters = make_filters(year_value, issue_value, category_value, doc_id, city_value)
                 screens = chat.respond(backend, text, turns, filters, mode_value, base)
             except InputError as exc:
                 screens = [chat.failed(text, exc, turns, base)]
@@ -221,7 +225,7 @@ def build_blocks(backend: Backend, settings: Settings | None = None):
             return {**show(state, _base(request)), store: state, pending: "", send: gr.update(visible=True),
                     stop: gr.update(visible=False)}
 
-        def on_like(data: gr.LikeData, state, year_value, issue_value, category_value, doc_id):
+        def on_like(data: gr.LikeData, state, year_value, issue_value, category_value, doc_id, city_value):
             conv = chat.current(state)
             index = data.index if isinstance(data.index, int) else data.index[0]
             kept = (conv or {}).get("turns", [])
@@ -230,7 +234,7 @@ def build_blocks(backend: Backend, settings: Settings | None = None):
             turn = kept[index // 2]
             liked = data.liked is True or data.liked == "Like"
             reason = data.liked if isinstance(data.liked, str) and data.liked not in ("Like", "Dislike") else ""
-            where = make_filters(year_value, issue_value, category_value, doc_id).describe()
+            where = make_filters(year_value, issue_value, category_value, doc_id, city_value).describe()
             try:
                 record(settings.feedback_path, Feedback(turn["q"], liked, turn.get("a") or {}, reason,
                                                         where + (f" doc={doc_id}" if doc_id else "")))
@@ -259,7 +263,7 @@ def build_blocks(backend: Backend, settings: Settings | None = None):
 
         everything = {chatbot, conversations, store, doc_only, doc_chip, doc_row}
         blocks.load(on_load, [store], everything)
-        asking = [question, store, doc_only, year, issue, category, mode]
+        asking = [question, store, doc_only, year, issue, category, mode, city]
         outputs = {chatbot, conversations, store, pending, question, send, stop}
         answer = dict(fn=on_ask, inputs=asking, outputs=outputs, api_visibility="private",
                       trigger_mode="always_last", concurrency_limit=UI_CONCURRENCY, concurrency_id="answer")
@@ -272,7 +276,7 @@ def build_blocks(backend: Backend, settings: Settings | None = None):
             event.then(None, js=SCROLL_JS)
         stop.click(on_stop, [store, pending], {chatbot, conversations, store, pending, send, stop},
                    cancels=events, api_visibility="private")
-        chatbot.like(on_like, [store, year, issue, category, doc_only], None, api_visibility="private")
+        chatbot.like(on_like, [store, year, issue, category, doc_only, city], None, api_visibility="private")
         new.click(on_new, [store], {chatbot, conversations, store}, api_visibility="private")
         chatbot.clear(on_new, [store], {chatbot, conversations, store}, api_visibility="private")  # 🗑 = new chat
         conversations.input(on_select, [store, conversations], {chatbot, conversations, store},

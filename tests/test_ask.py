@@ -193,7 +193,8 @@ def test_cli_docs_json(cli_env):
     rows = json.loads(result.stdout)
     assert len(rows) == 4 and all(r["n_chunks"] > 0 for r in rows)
     assert set(rows[0]) == {"doc_id", "title", "doc_number", "issuer", "date", "issue", "category", "page",
-                            "source", "n_chunks"}
+                            "source", "n_chunks", "city"}
+    assert {r["city"] for r in rows} == {"阳泉市"}  # no city.txt / cities.yaml: QA_DEFAULT_CITY
     assert "100% TOC coverage" in result.stderr
 
 
