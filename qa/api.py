@@ -184,13 +184,15 @@ class Assistant:
         score = {d: overlap(q.tokens, self._titles[d], idf) for d in order}
         dense = self.retriever.dense
         if dense is not None:
-            missing = [d for d in order if d not in self._title_vectors]
-            if missing:
+            query = dense.query_vector(question)
+            stored = (self.data.units.similarity([squash(self._titles[d]) for d in order], query)
+                      if self.data.units is not None else [None] * len(order))  # titles embedded at ingest
+            missing = [d for d, sim in zip(order, stored) if sim is None and d not in self._title_vectors]
+            if missing:  # an index built before titles had vectors
                 vectors = self.retriever.embedder.embed_passages([self._titles[d] for d in missing])
                 self._title_vectors.update(zip(missing, vectors))
-            query = dense.query_vector(question)
-            for d in order:
-                score[d] += float(self._title_vectors[d] @ query)
+            for d, sim in zip(order, stored):
+                score[d] += sim if sim is not None else float(self._title_vectors[d] @ query)
         return max(order, key=lambda d: (score[d], -order.index(d)))
 
     def _fact_unit(self, fact: Fact) -> Unit | None:

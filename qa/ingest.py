@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import logging
 import time
 from dataclasses import dataclass, replace
@@ -171,9 +173,10 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
         if settings.unit_vectors and chunks:
             # vectors are keyed by the unit's text: reusable whatever split it, for the same embedder
             previous = old.units if old and old.manifest.get("embedder") == manifest.get("embedder") else None
-            if embedder is None and _unit_keys(chunks, previous):
+            titles = [d["title"] for d in docs_json]  # for 'which document' questions (qa/api.py)
+            if embedder is None and _unit_keys(chunks, previous, titles):
                 embedder = load_embedder(settings)
-            units = unit_vectors(chunks, previous, embedder, progress, settings, workers)
+            units = unit_vectors(chunks, previous, embedder, progress, settings, workers, titles)
             manifest["units"] = UNITS_VERSION
             manifest["n_units"] = len(units.keys)
         data = IndexData(manifest=manifest, documents={}, chunks=chunks, vectors=matrix,
@@ -221,20 +224,24 @@ def read_source(path: Path, settings: Settings, progress: bool,
     return pdf.text, parsed, StoredPdf(path, map_to_json(pdf, sha256))
 
 
-def _unit_keys(chunks: list, previous: UnitVectors | None) -> list[str]:
-    """Squashed texts of the chunks' units that `previous` has no vector for, without repeats."""
-    keys = dict.fromkeys(squash(u.text) for c in chunks for u in split_units(c, 0))
+def _unit_keys(chunks: list, previous: UnitVectors | None, titles: Sequence[str] = ()) -> list[str]:
+    """Squashed texts of the chunks' units (and titles) that `previous` has no vector for, without repeats."""
+    keys = dict.fromkeys([*(squash(u.text) for c in chunks for u in split_units(c, 0)), *map(squash, titles)])
     return [k for k in keys if previous is None or k not in previous.row]
 
 
 def unit_vectors(chunks: list, previous: UnitVectors | None, embedder: Embedder | None,
-                 progress: bool, settings: Settings | None = None, workers: int = 1) -> UnitVectors:
-    """Vectors of every unit (sentence or table row) of the chunks: reused from the previous index
-    where the text is unchanged, embedded otherwise (as passages, stored as float16)."""
+                 progress: bool, settings: Settings | None = None, workers: int = 1,
+                 titles: Sequence[str] = ()) -> UnitVectors:
+    """Vectors of every unit (sentence or table row) of the chunks and of the documents' titles:
+    reused from the previous index where the text is unchanged, embedded otherwise (as passages,
+    stored as float16)."""
     texts: dict[str, str] = {}
     for chunk in chunks:
         for unit in split_units(chunk, 0):
             texts.setdefault(squash(unit.text), unit.text)
+    for title in titles:
+        texts.setdefault(squash(title), title)
     missing = [k for k in texts if previous is None or k not in previous.row]
     new = None
     if missing:

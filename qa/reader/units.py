@@ -14,7 +14,7 @@ _UNIT_END = re.compile(r"(?<=[。；！？;!?])")
 _SENTENCE_END = ("。", "；", ";", "：", ":", "！", "？", "!", "?", "）", ")")
 _CONTINUES = ("、", "，", ",")  # a line ending mid-list or mid-clause
 MAX_UNIT = 220
-UNITS_VERSION = 2  # bump when split_units changes (new unit texts are embedded at the next ingest)
+UNITS_VERSION = 3  # bump when split_units changes (new unit texts are embedded at the next ingest); 3: titles too
 # v2: a line ending in 、/， continues even after a heading mark
 
 
