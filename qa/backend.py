@@ -123,13 +123,9 @@ class BackendSearcher:
         self._cache: dict[str, np.ndarray] = {}
 
     def query_vector(self, query: str) -> np.ndarray:
-        vec = self._cache.get(query)
-        if vec is None:
-            vec = self.embedder.embed_queries([query])[0]
-            if len(self._cache) >= self.cache_size:
-                self._cache.pop(next(iter(self._cache)))
-            self._cache[query] = vec
-        return vec
+        from .embed import cached_query
+
+        return cached_query(self._cache, self.embedder, query, self.cache_size)
 
     def search_filtered(self, query: str, filters, k: int):
         from .retrieve import Ranking

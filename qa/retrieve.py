@@ -12,7 +12,7 @@ from typing import Protocol
 import numpy as np
 
 from .config import Settings
-from .embed import Embedder
+from .embed import Embedder, cached_query
 from .errors import InputError
 from .glossary import expand
 from .index import IndexData
@@ -132,14 +132,7 @@ class DenseSearcher:
         self._cache: dict[str, np.ndarray] = {}
 
     def query_vector(self, query: str) -> np.ndarray:
-        """Query embeddings are cached: a chat retry, `search` then `ask`, the same question twice."""
-        vec = self._cache.get(query)
-        if vec is None:
-            vec = self.embedder.embed_queries([query])[0]
-            if len(self._cache) >= self.cache_size:
-                self._cache.pop(next(iter(self._cache)))
-            self._cache[query] = vec
-        return vec
+        return cached_query(self._cache, self.embedder, query, self.cache_size)
 
     def search(self, query: str, mask: np.ndarray | None, k: int) -> Ranking:
         vec = self.query_vector(query)
