@@ -40,7 +40,8 @@ def hit(text: str, doc_id: str = "d1") -> Hit:
     ("阳政发〔2022〕19号印发的是什么？", "docnum"), ("5G基站补贴标准是多少", "number"),
     ("办公室设在哪个部门", "dept"), ("什么时候开始施行", "when"), ("认养文物有哪些要求", "list"),
     ("退费怎么办理", "procedure"), ("Who leads the railway group?", "who"), ("阳泉的天气", "general"),
-    ("Which bureau leads the survey of 窨井盖?", "dept"), ("What's the reference number of the 2020 plan?", "docnum"), ("Over what period did the gas safety campaign run?", "when"),
+    ("Which bureau leads the survey of 窨井盖?", "dept"), ("What's the reference number of the 2020 plan?", "docnum"), ("Over what period did the gas safety campaign run?", "when"), ("A 数字经济企业 got renamed - what does it have to do?", "procedure"),
+    ("企业更名后要做什么？", "procedure"), ("What does the '131N' framework stand for?", "list"),
     ("What's the size limit for a self-built house?", "number")])
 def test_question_type(question, qtype):
     assert question_type(question) == qtype
