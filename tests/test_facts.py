@@ -176,6 +176,10 @@ def test_stages_are_found_by_english_name_and_by_position():
     second = answer_from_facts(analyse("整治第二阶段是什么时候"), base, [doc.doc_id])
     assert second.short_answer.startswith("治理提升阶段")
     assert answer_from_facts(analyse("When is the phase of the campaign?"), base, [doc.doc_id]) is None
+    # one glossary word (fix-up -> 治理) names one stage alone; a word two stages share names none
+    fix = answer_from_facts(analyse("When did the main fix-up phase run?"), base, [doc.doc_id])
+    assert fix.short_answer == "治理提升阶段：2022年7月11日至2022年8月20日"
+    assert answer_from_facts(analyse("When did the inspection phase run?"), base, [doc.doc_id]) is None  # 检查/排查: no stage
 
 
 # --- linking and answers ----------------------------------------------------------------------

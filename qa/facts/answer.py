@@ -304,6 +304,10 @@ def _stage(q: Analysis, base: FactBase, docs: Sequence[str]) -> Fact | None:
         best = max(s for s, _ in named)
         return next(f for s, f in named if s == best)
     at = _STAGE_AT.search(q.text)
+    if not at and q.english and stages:  # "the main fix-up phase": a glossary word (治理) names one stage alone
+        best = max(s for s, _ in stages)
+        top = [f for s, f in stages if s == best]
+        return top[0] if best > 0 and len(top) == 1 else None
     if not at or not stages:
         return None
     of_doc = sorted((f for _, f in stages if f.doc_id == stages[0][1].doc_id), key=lambda f: f.start)
