@@ -160,7 +160,7 @@ def rates(results: list[Outcome], min_support: float, model: RefusalModel | None
             "overall": (correct + refused_ok) / len(results) if results else 0.0, "n": len(results), "n_answerable": n_a}
 
 
-MAX_FALSE_REFUSALS = 0.04  # in each language, below the 5 % on the training folds, so held-out questions stay within it
+MAX_FALSE_REFUSALS = 0.05  # in each language, on the training folds: the limit (4 % gave refusal 0.794 / false 0.032 CV; 5 %: 0.825 / 0.035)
 PROBABILITY_GRID = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)  # 1.0: the model never refuses
 
 
