@@ -9,6 +9,7 @@ FAISS + bm25s files in index/) or `milvus` (qa/milvus.py, a Milvus collection th
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -149,9 +150,14 @@ def hybrid_searcher(data, embedder, settings: Settings) -> tuple[BackendSearcher
     backend = open_backend(settings, int(data.manifest["dim"]))
     held = backend.count()
     if held != len(data.chunks):
+        backend.close()
         raise QAError(f"the {backend.name} backend holds {held} chunks, the index in {settings.index_dir} "
                       f"{len(data.chunks)}; run `qa ingest` to bring it in step.")
-    return BackendSearcher(backend, embedder, [c.chunk_id for c in data.chunks], settings.rrf_k), settings.dense_weight
+    searcher = BackendSearcher(backend, embedder, [c.chunk_id for c in data.chunks], settings.rrf_k)
+    # `qa serve` swaps in a new Assistant for a new index while requests finish on the old one: the
+    # old one's client is closed when nothing uses the searcher any more, not left open
+    weakref.finalize(searcher, backend.close)
+    return searcher, settings.dense_weight
 
 
 def sync_backend(settings: Settings, data, changed: Sequence[str] = (),

@@ -121,3 +121,22 @@ def test_a_new_city_setting_reaches_the_index_and_the_collection(milvus_settings
     backend = open_backend(milvus_settings, fake_embedder.dim)
     assert {backend.chunk(h.chunk.chunk_id).city for h in assistant.search("全民健身", k=3)} == {"太原市"}
     backend.close()
+
+
+def test_a_replaced_assistant_closes_its_milvus_client(milvus_settings, fake_embedder, monkeypatch):
+    """`qa serve` swaps in a new Assistant for a new index; the old one's client is closed once nothing
+    holds it (requests running on it finish first), not left open."""
+    import gc
+
+    from qa import milvus
+
+    ingest(milvus_settings, embedder=fake_embedder, progress=False)
+    closed = []
+    original = milvus.MilvusBackend.close
+    monkeypatch.setattr(milvus.MilvusBackend, "close", lambda self: (closed.append(self), original(self)))
+    old = Assistant.load(milvus_settings, embedder=fake_embedder)
+    old.ask(QUESTIONS[0])
+    assert not closed
+    del old
+    gc.collect()
+    assert len(closed) == 1
