@@ -151,9 +151,13 @@ def main() -> None:
         started = time.time()
         for t in threads:
             t.start()
+        series, sampled = [(0, round(rss_start, 1))], time.time()  # (requests done, server RSS MB)
         while time.time() - started < (1e9 if args.requests else args.seconds) and not (
                 args.requests and tally.count >= args.requests):
             time.sleep(0.5)
+            if time.time() - sampled >= 5:
+                series.append((tally.count, round(rss_mb(proc.pid), 1)))
+                sampled = time.time()
         stop.set()
         for t in threads:
             t.join(120)
@@ -171,6 +175,13 @@ def main() -> None:
               "requests": tally.count, "per_second": round(tally.count / elapsed, 1), "paths": rows,
               "rss_mb_after_warmup": round(rss_start, 1), "rss_mb_end": round(rss_end, 1),
               "rss_growth": round(rss_end / rss_start - 1, 3), **probe}
+    # the caches (query vectors, question analyses, Gradio's queue) fill over the first pass over the
+    # questions under load: RSS once 10 % of the run's requests are done is a second baseline
+    after = next(((n, mb) for n, mb in series if n >= tally.count // 10), None)
+    if after and after[0]:
+        report.update(rss_mb_after_tenth=after[1], requests_at_tenth=after[0],
+                      rss_growth_after_tenth=round(rss_end / after[1] - 1, 3))
+    report["rss_series"] = series
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "load.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     lines = [f"# Load: {args.users} users, {report['seconds']} s, {report['requests']} requests "
@@ -179,6 +190,10 @@ def main() -> None:
     lines += [f"| {p} | {r['requests']} | {r['errors']} | {r['p50_s']} | {r['p95_s']} |" for p, r in rows.items()]
     lines += ["", f"Server RSS: {report['rss_mb_after_warmup']} MB after warm-up, {report['rss_mb_end']} MB at the end "
               f"({report['rss_growth']:+.1%})."]
+    if "rss_mb_after_tenth" in report:
+        lines.append(f"From {report['requests_at_tenth']} requests (a tenth of the run) to the end: "
+                     f"{report['rss_mb_after_tenth']} → {report['rss_mb_end']} MB ({report['rss_growth_after_tenth']:+.1%}); "
+                     f"the series (requests, MB) is in load.json.")
     if probe:
         lines.append(f"Extractive answer while an LLM answer was being written: "
                      f"{probe['extractive_during_llm_seconds']} s (the LLM answer took {probe.get('llm_seconds')} s).")
