@@ -9,8 +9,6 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
-import numpy as np
-
 from .config import Settings, load_settings
 from .contract import answer_to_dict, clean_question  # noqa: F401 - re-exported: the API's contract
 from .embed import Embedder, load_embedder
@@ -70,7 +68,6 @@ class Assistant:
         self.writer = Writer(settings)
         self.facts = FactBase(data.facts or [])
         self._titles = {d.doc_id: d.title for d in data.documents.values()}
-        self._title_vectors: dict[str, np.ndarray] = {}  # filled as 'which document' questions need them
 
     @classmethod
     def load(cls, settings: Settings | None = None, embedder: Embedder | None = None) -> Assistant:
@@ -183,16 +180,10 @@ class Assistant:
         idf = self.reader.tools.idf
         score = {d: overlap(q.tokens, self._titles[d], idf) for d in order}
         dense = self.retriever.dense
-        if dense is not None:
-            query = dense.query_vector(question)
-            stored = (self.data.units.similarity([squash(self._titles[d]) for d in order], query)
-                      if self.data.units is not None else [None] * len(order))  # titles embedded at ingest
-            missing = [d for d, sim in zip(order, stored) if sim is None and d not in self._title_vectors]
-            if missing:  # an index built before titles had vectors
-                vectors = self.retriever.embedder.embed_passages([self._titles[d] for d in missing])
-                self._title_vectors.update(zip(missing, vectors))
-            for d, sim in zip(order, stored):
-                score[d] += sim if sim is not None else float(self._title_vectors[d] @ query)
+        if dense is not None and self.data.units is not None:  # titles have sentence vectors (ingest)
+            sims = self.data.units.similarity([squash(self._titles[d]) for d in order], dense.query_vector(question))
+            for d, sim in zip(order, sims):
+                score[d] += sim or 0.0  # None: an index built before titles had vectors (`qa ingest` adds them)
         return max(order, key=lambda d: (score[d], -order.index(d)))
 
     def _fact_unit(self, fact: Fact) -> Unit | None:

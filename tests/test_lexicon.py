@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.lexicon import places, question_lexicon, unit_aliases, unit_names
+from qa.lexicon import document_words, places, question_lexicon, unit_aliases, unit_names
+from qa.reader.question import analyse
 from qa.text import squash
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "gazettes"
@@ -40,3 +41,10 @@ def test_question_lexicon_loads_once_and_compiles():
     assert [name for name, _ in lex.types][:4] == ["docnum", "list", "dept", "who"]  # "which bureau leads" first
     assert lex.asking.search("是谁") and lex.boilerplate.search("现印发给你们")
     assert any(q.search("多少钱") and a.search("30元") for q, a in lex.measures)
+
+
+def test_everyday_words_add_the_documents_words_for_matching_only():
+    assert document_words("认养文物有哪些不能做的事") == ["不得", "禁止", "严禁", "负面清单"]
+    assert document_words("组长是谁") == []
+    q = analyse("认养文物有哪些不能做的事？")
+    assert "不得" in q.tokens and "不得" not in q.content  # matched, never required of the evidence

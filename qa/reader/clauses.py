@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .spans import CJK, Norm, _find, _question_keys
+from .spans import CJK, Norm, _find, _question_keys, asked_quantities
 
 _CLAUSE_END = re.compile(r"[,;。:!?\n\t|]")
 _OPENING = re.compile(rf"^(?:第[一二三四五六七八九十百零]+条|[(（][一二三四五六七八九十\d]+[)）]|\d{{1,2}}[.、](?!\d)|[①-⑳]|"
@@ -42,7 +42,7 @@ def clauses(s: str) -> list[tuple[int, int]]:
     return out
 
 
-def asked_heads(question: str) -> set[str]:
+def _rule_pairs(question: str) -> set[str]:
     """The character pairs of what the question asks about: the words after 什么 ("什么优惠" -> 优惠),
     before 怎么/咋 ("房租怎么补" -> 房租) and before 吗 ("还要办行政许可吗" -> 行政许可)."""
     q = unicodedata.normalize("NFKC", question)
@@ -64,7 +64,7 @@ def answer_clause(question: str, norm: Norm) -> str | None:
     question; None when no clause names what is asked about or states a fact."""
     q = unicodedata.normalize("NFKC", question)
     yes_no = bool(_YES_NO.search(q))
-    keys, heads = _question_keys(q), asked_heads(q)
+    keys, heads = _question_keys(q), _rule_pairs(q)
     found = clauses(norm.s)
     if not found:
         return None
@@ -111,16 +111,14 @@ def head_pairs(question: str) -> set[str]:
     """The character pairs of what a question asks about: the asked heads of a Chinese question
     (before 多少/几, after 什么, before 怎么/吗), the Chinese terms an English question quotes
     ("How many yuan is one point (点值) worth" -> 点值)."""
-    from .spans import _asked_heads
-
     q = unicodedata.normalize("NFKC", question)
     if not re.search(rf"[{CJK}]", q):
         return set()
     if re.search(r"[A-Za-z]{3,}", q) and len(re.findall(r"[A-Za-z]+", q)) > len(_CJK_RUN.findall(q)):
         words = _CJK_RUN.findall(q)  # an English question: its Chinese terms
     else:
-        words = [h for h in _asked_heads(q) if len(h) >= 2]
-    pairs = {w[i:i + 2] for w in words for i in range(len(w) - 1)} | asked_heads(q)
+        words = [h for h in asked_quantities(q) if len(h) >= 2]
+    pairs = {w[i:i + 2] for w in words for i in range(len(w) - 1)} | _rule_pairs(q)
     return pairs - {"多少", "什么", "哪些", "阳泉", "全市", "我市", "每人", "一共", "总共"}
 
 

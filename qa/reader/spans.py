@@ -253,7 +253,7 @@ def _answer_number(question: str, norm: Norm) -> str | None:
     want_money = bool(re.search(r"钱|元|金额|奖励|奖补|补贴|补助|费|价|reward|subsid|price|cost|fee|budget", q))
     want_total = bool(re.search(r"一共|总共|合计|总计|累计|total|in all", q))
     want_target = bool(re.search(r"[到至达]多少|达到|目标|target|goal", q))
-    heads = _asked_heads(question)
+    heads = asked_quantities(question)
     unit_q = re.findall(r"(?:多少|几)(个|家|户|人|名|项|件|辆|座|台|天|次|倍|平方米|亩|吨)", question)
 
     def score(c):
@@ -291,7 +291,7 @@ _HEAD_RE = re.compile(rf"([{CJK}]{{2,}}?)(?:要|能|应|需|将|可以?|大概|�
 _SUBJ_END = re.compile(rf"(?:{_KEEP_BEFORE}|为|是|的|增加到|提高到|降低到|降至|增至|至|到)+$")
 
 
-def _asked_heads(question: str) -> list[str]:
+def asked_quantities(question: str) -> list[str]:
     """The quantities a question asks for: the words right before 多少/几 ("营收要达到多少" -> 营收),
     and those right after 几+classifier ("有几家不合格" -> 不合格)."""
     q = unicodedata.normalize("NFKC", question)
