@@ -134,7 +134,8 @@ def outcomes(assistant: Assistant, weights: np.ndarray, examples: list[Example])
         out.append(Outcome(
             answerable=e.question.answerable,
             other_rule=bool(reading.refusal and reading.refusal.rule in ("year", "specifics", "named", "no_evidence",
-                                                                       "post_missing", "year_conflict")),
+                                                                       "post_missing", "year_conflict", "ordinal_conflict",
+                                                                       "kind_missing", "relative_only")),
             support=support(q, evidence.hits, assistant.reader.tools.idf), routed=evidence.routed,
             best_score=reading.candidate.score if reading.candidate.strategy == "sentences" else None,
             focus=reading.candidate.focus,

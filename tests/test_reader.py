@@ -309,6 +309,10 @@ def test_answer_about_another_place_or_year_is_refused():
     q = analyse("2021年水污染治理攻坚方案要求断面达到几类水质？")
     assert conflicting_year(q, "2020年，断面达到II类水质", "阳泉市2020年水污染治理攻坚方案") == 2020
     assert conflicting_year(q, "到2021年达到III类", "阳泉市2020年水污染治理攻坚方案") is None
+    rated = analyse("2021年度政务公开考核，哪些单位被评为优秀等次？")  # the 2020 results, issued in 2021
+    assert conflicting_year(rated, "阳政办函〔2021〕28号 …被评为优秀等次", "关于2020年度政务公开工作考核情况通知") == 2020
+    assert conflicting_year(rated, "市政府办公室于2021年1月，对全市39个单位考核", "关于2020年度政务公开工作考核情况通知") == 2020
+    assert conflicting_year(rated, "2021年度考核结果如下", "关于2020年度政务公开工作考核情况通知") is None
     event = analyse("After the Feb 2021 provincial meeting, what did each unit have to report?")
     assert conflicting_year(event, "会议精神…3个工作日内报送", "关于2020年度全市13710督办系统工作情况的通知") is None
 
@@ -381,3 +385,51 @@ def test_colloquial_fillers_are_not_question_words():
     content = analyse("建制镇污水处理三年攻坚里，那份方案到时候要建成什么？").content
     assert "建制镇" in content and not {"里", "那份", "到时候", "时候"} & set(content)
     assert "里程" in analyse("绿道里程是多少？").content or "里程" in "".join(analyse("绿道里程是多少？").content)
+
+
+def test_a_question_about_another_ordinal_is_refused():
+    from qa.reader.question import analyse
+    from qa.reader.refusal import conflicting_ordinal
+
+    census = "关于认真做好我市第七次全国人口普查工作的通知"
+    assert conflicting_ordinal(analyse("阳泉市第四次全国经济普查领导小组组长是谁？"), "组 长：黄海涛", census) == "第七次"
+    assert conflicting_ordinal(analyse("第七次人口普查领导小组组长是谁"), "组 长：黄海涛", census) is None
+    assert conflicting_ordinal(analyse("Who chairs the leading group for the 8th national population census?"), "组长", census) == "第七次"
+    assert conflicting_ordinal(analyse("第12批名单有谁"), "第十二批名单", "") is None  # 12 and 十二 are the same
+    assert conflicting_ordinal(analyse("质量奖评审委员会主任是谁"), "主任", "关于第三届阳泉市质量奖的决定") is None
+
+
+def test_a_named_kind_must_be_named_not_echoed():
+    from qa.reader.question import analyse
+    from qa.reader.refusal import missing_kind
+
+    hospitals = analyse("按病种分值付费首批试点医院是哪几家？")
+    assert missing_kind(hospitals, ["按照暂行办法完成首批试点医院信息化改造，首批试点医院启动模拟付费；"]) == ("医院", "hospital")
+    assert missing_kind(hospitals, ["首批试点医院为市第一人民医院、市第三人民医院"]) is None
+    assert missing_kind(analyse("Which third-party company provides technical support?"),
+                        ["组织我市医疗机构临床专家、病案管理专家"]) == ("企业", "company")
+    assert missing_kind(analyse("市级医药储备由哪家企业承储？"), ["由国药山西阳泉医药有限公司承储"]) is None
+    assert analyse("Which agency decides which companies get certified?").kinds == ()  # asks for an agency
+
+
+def test_figures_relative_to_the_asked_quantity_do_not_answer_it():
+    from qa.reader.question import analyse
+    from qa.reader.refusal import relative_only
+
+    asked = analyse("What is the base premium rate (基准费率) of work-safety liability insurance?")
+    assert relative_only(asked, "当年保险费率在基准费率的基础上提高幅度分别不低于10%、20%") == "基准费率"
+    assert relative_only(analyse("基准费率是多少"), "基准费率为0.5%，在基准费率的基础上上浮") is None
+    assert relative_only(analyse("在基准费率基础上提高多少"), "在基准费率的基础上提高幅度不低于10%") is None
+
+
+def test_chinese_terms_written_in_an_english_question_must_be_in_the_evidence():
+    from qa.reader.question import analyse
+    from qa.reader.refusal import unmatched_terms, written_terms
+
+    tiers = analyse("What contribution tiers (缴费档次) can individuals choose?")
+    assert written_terms(tiers) == ["缴费档次"]
+    assert unmatched_terms(tiers, ["个人缴费给予每人每年30元补贴"]) == ["缴费档次"]
+    sewage = analyse("In the 污水提质增效 three-year plan, who leads new sewer pipes?")
+    assert unmatched_terms(sewage, ["城镇污水处理提质增效三年行动方案"]) == []  # an abbreviation passes
+    assert written_terms(analyse("What's the 文号 of the plan?")) == []  # a question word
+    assert written_terms(analyse("缴费档次有哪些")) == []  # Chinese questions: support and specifics do this

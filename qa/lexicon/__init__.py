@@ -34,6 +34,7 @@ class QuestionLexicon:
     measures: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = ()
     docnum_in_text: re.Pattern[str] | None = None
     colloquial: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = ()  # everyday word -> document words
+    kinds: tuple[tuple[re.Pattern[str], re.Pattern[str], str, str], ...] = ()  # asked kind -> its names, zh, en
 
 
 @cache
@@ -49,6 +50,7 @@ def question_lexicon() -> QuestionLexicon:
         measures=tuple((re.compile(q, re.I), re.compile(a)) for q, a in raw.get("measures", ())),
         docnum_in_text=re.compile(raw["docnum_in_text"], re.I),
         colloquial=tuple((re.compile(q), tuple(words.split())) for q, words in raw.get("colloquial", ())),
+        kinds=tuple((re.compile(q, re.I), re.compile(a), zh, en) for q, a, zh, en in raw.get("kinds", ())),
     )
 
 

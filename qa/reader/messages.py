@@ -24,6 +24,16 @@ def refusal_text(refusal: Refusal, english: bool, suggestions: Sequence[str] = (
     elif refusal.rule == "year_conflict" and refusal.detail:
         text = (f"The passages that come closest are about {refusal.detail}, not the year asked." if english else
                 f"最接近的内容讲的是{refusal.detail}年的情况，不是所问的年份。")
+    elif refusal.rule == "ordinal_conflict" and refusal.detail:
+        text = (f"The closest passages are about the {refusal.detail} (as the gazettes number it), not the one asked."
+                if english else f"最接近的内容讲的是{refusal.detail}，不是所问的那一次（届、批）。")
+    elif refusal.rule == "relative_only" and refusal.detail:
+        text = (f"The closest passages give changes relative to the {refusal.detail}, not the {refusal.detail} itself."
+                if english else f"最接近的内容只给出在{refusal.detail}基础上的调整，没有{refusal.detail}本身。")
+    elif refusal.rule == "kind_missing" and "|" in refusal.detail:
+        zh, en = refusal.detail.split("|", 1)
+        text = (f"The closest passages name no {en} that answers this." if english else
+                f"最接近的内容中没有点出具体的{zh}。")
     elif refusal.rule == "post_missing" and "|" in refusal.detail:
         body, post = refusal.detail.split("|", 1)
         text = (f"The gazettes list the members of {body}, but no {post}." if english else

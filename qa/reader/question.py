@@ -41,6 +41,7 @@ class Analysis:
     parts: int = 1  # how many things it asks ("组长、办公室主任分别是谁", "谁被免去？由谁接任？")
     count: int | None = None  # how many items a list question expects ("哪五块牌子", "which two towns")
     counted: str = ""  # what a Chinese list question counts: "国家重点镇" of "5个国家重点镇是哪几个"
+    kinds: tuple[tuple[re.Pattern[str], str, str], ...] = ()  # named things asked for (医院): names, zh, en
 
 
 def question_type(question: str) -> str:
@@ -143,6 +144,7 @@ def analyse(question: str) -> Analysis:
         months=tuple(dict.fromkeys(f"{y}-{int(m):02d}" for y, m in _MONTH.findall(nfkc(question)))),
         bigrams=bigrams(question), parts=asked_parts(question), qtypes=question_types(question),
         measures=tuple(a for q, a in question_lexicon().measures if q.search(question)),
+        kinds=tuple((a, zh, en) for q, a, zh, en in question_lexicon().kinds if q.search(question)),
         count=asked_count(question) if qtype in ("list", "procedure") else None,
         counted=counted_noun(question) if qtype in ("list", "procedure") else "")
 

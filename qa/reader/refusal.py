@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..lexical import IdfTable
-from ..lexicon import places, unit_aliases
-from ..text import nfkc, squash
+from ..lexicon import places, question_lexicon, unit_aliases
+from ..text import DOC_NUMBER_RE, nfkc, squash
 from ..types import Hit
-from .question import Analysis, has_term
+from .question import Analysis, has_term, question_type
 from .units import overlap
 
 SUPPORT_TOP = 3  # passages whose text counts as the evidence for support and specifics
@@ -20,7 +20,7 @@ SUPPORT_TOP = 3  # passages whose text counts as the evidence for support and sp
 
 @dataclass(frozen=True)
 class Refusal:
-    rule: str  # "no_evidence" | "year" | "specifics" | "named" | "support" | "answer_type" | "model" | "filters" | "ambiguous" | "llm" | "post_missing" | "year_conflict"
+    rule: str  # "no_evidence" | "year" | "specifics" | "named" | "support" | "answer_type" | "model" | "filters" | "ambiguous" | "llm" | "post_missing" | "year_conflict" | "ordinal_conflict" | "kind_missing" | "relative_only"
     detail: str  # e.g. the missing terms, in the question's words
     documents: tuple[str, ...] = ()  # "filters": the documents the filters excluded
 
@@ -39,8 +39,9 @@ def support(q: Analysis, hits: Sequence[Hit], idf: IdfTable, top: int = SUPPORT_
 
 def missing_specifics(q: Analysis, hits: Sequence[Hit], top: int = SUPPORT_TOP) -> list[str]:
     """Years, figures and ordinals of the question that no single passage of the evidence holds
-    together (第四次 in one passage and 2023 in another do not answer a question about both), and
-    acronyms (GDP, 5G) that no passage holds."""
+    together (第四次 in one passage and 2023 in another do not answer a question about both),
+    acronyms (GDP, 5G) that no passage holds, and Chinese terms of an English question that no
+    passage read holds (most of)."""
     flats = [squash(f"{h.chunk.header} {h.chunk.text}").lower() for h in hits[:top]]
     best = max(flats, key=lambda f: sum(has_term(t, f) for t in q.critical), default="")
     missing = [t for t in q.critical if not has_term(t, best)]
@@ -48,7 +49,32 @@ def missing_specifics(q: Analysis, hits: Sequence[Hit], top: int = SUPPORT_TOP) 
     aliases = {t: [a.lower() for a in unit_aliases(t.upper())] for t in acronyms}  # DIP -> its full name
     absent = [t for t in acronyms if not any(t in f or any(a in f for a in aliases[t]) for f in flats)]
     written = {w.lower(): w for w in re.findall(r"[A-Za-z0-9]+", nfkc(q.text))}  # as the question writes it
-    return missing + [written.get(t, t) for t in absent]
+    read = [squash(f"{h.chunk.header} {h.chunk.text}").lower() for h in hits]  # every passage the reader reads
+    return missing + [written.get(t, t) for t in absent] + unmatched_terms(q, read)
+
+
+TERM_SHARE = 0.5  # of a Chinese term's character pairs that one passage must hold
+
+
+def written_terms(q: Analysis) -> list[str]:
+    """The Chinese terms an English question writes out ("contribution tiers (缴费档次)"): the user's
+    own name for what is asked, without asking words (是谁) and question words (文号)."""
+    if not q.english:
+        return []
+    text = question_lexicon().asking.sub(" ", nfkc(q.text))
+    return [t for t in dict.fromkeys(re.findall(r"[\u4e00-\u9fff]{2,}", text)) if question_type(t) == "general"]
+
+
+def unmatched_terms(q: Analysis, flats: Sequence[str]) -> list[str]:
+    """Chinese terms written in an English question of which no passage holds at least TERM_SHARE
+    of the character pairs: an abbreviation (污水提质增效 for 污水处理提质增效) passes, a term the
+    gazettes never use (缴费档次: only 缴费 is there) does not."""
+    missing = []
+    for term in written_terms(q):
+        pairs = {a + b for a, b in zip(term, term[1:])}
+        if max((sum(p in f for p in pairs) / len(pairs) for f in flats), default=0.0) < TERM_SHARE:
+            missing.append(term)
+    return missing
 
 
 def named_places(q: Analysis) -> list[tuple[str, ...]]:
@@ -97,10 +123,88 @@ def conflicting_year(q: Analysis, passage: str, title: str) -> int | None:
     if not q.years or q.months or _MONTH_EN.search(q.text):
         return None  # a month and year date an event ("after the Feb 2021 meeting"), not the topic's year
     covered = title_years(title)
-    flat = squash(passage)
-    if not covered or any(y in covered or str(y) in flat for y in q.years):
+    # the year of a 文号 (阳政办函〔2021〕28号) dates the paper, not what it is about
+    flat = squash(DOC_NUMBER_RE.sub("", nfkc(passage)))
+    # "2021年度考核" asks about the year assessed: "于2021年1月…考核" of 2020 does not name it
+    annual = {int(y) for y in re.findall(r"((?:19|20)\d{2})\s*年度", nfkc(q.text))}
+    if not covered or any(y in covered or (f"{y}年度" if y in annual else str(y)) in flat for y in q.years):
         return None
     return min(covered)
+
+
+_ORDINAL = re.compile(r"^第([一二三四五六七八九十百\d]+)(次|届|批|季度)?$")
+
+
+def conflicting_ordinal(q: Analysis, passage: str, title: str) -> str | None:
+    """The question asks about the n-th of something (第四次全国经济普查, the 2nd award); the answering
+    document is about another one (第七次全国人口普查) and never names the asked one: the one it is about.
+    A bare ordinal (from "8th" in English) is compared with the title's 第N次/届/批 only."""
+    for term in q.critical:
+        m = _ORDINAL.match(term)
+        if not m:
+            continue
+        asked, counter = _arabic(m.group(1)), m.group(2)
+        text = squash(f"{title} {passage}" if counter else title)
+        seen = {_arabic(n): f"第{n}{c}" for n, c in re.findall(rf"第([一二三四五六七八九十百\d]+)({counter or '次|届|批'})", text)}
+        if seen and asked not in seen:
+            return next(iter(seen.values()))
+    return None
+
+
+def _arabic(numeral: str) -> str:
+    """第十二 and 第12 alike: a Chinese numeral up to 99 as digits."""
+    if numeral.isdigit():
+        return str(int(numeral))
+    digits = "一二三四五六七八九"
+    tens, _, ones = numeral.rpartition("十")
+    if "十" not in numeral:
+        return str(digits.index(numeral) + 1) if len(numeral) == 1 and numeral in digits else numeral
+    value = (digits.index(tens) + 1 if tens in digits and tens else 1) * 10 + (digits.index(ones) + 1 if ones else 0)
+    return str(value)
+
+
+_NAME_START = re.compile(r"[，。；、：,;:\s（(“”\"]")
+_GENERIC = re.compile(r"^(?:各|相关|有关|上述|其他|所有|全市|我市|本市|该|各类|一批)*")
+
+
+def missing_kind(q: Analysis, texts: Sequence[str]) -> tuple[str, str] | None:
+    """The kind of named thing the question asks for (医院, company) when the answering units name
+    none: every mention of the kind is the question's own phrase ("首批试点医院" for "首批试点医院是
+    哪几家") or generic (各医院, 相关企业). Returns (zh, en) of the kind, or None."""
+    asked = squash(q.text)
+    for names, zh, en in q.kinds:
+        named = False
+        for text in texts:
+            flat = squash(text)
+            for m in names.finditer(flat):
+                before = _GENERIC.sub("", _NAME_START.split(flat[max(0, m.start() - 14):m.start()])[-1])
+                echoed = next((n for n in range(len(before), 1, -1) if before[-n:] in asked), 0)
+                if len(before) >= 2 and not echoed:
+                    named = True
+                    break
+            if named:
+                break
+        if not named:
+            return zh, en
+    return None
+
+
+_CHANGE = re.compile(r"提高|降低|上浮|下浮|浮动|幅度|调整|增加|减少|\b(?:increase|decrease|raise|lower|adjust|float|change)", re.I)
+
+
+def relative_only(q: Analysis, unit_text: str) -> str | None:
+    """A number question asks for a quantity (基准费率) that the answering unit names only as the base
+    of other figures ("在基准费率的基础上提高…不低于10%"): those figures are changes, not the quantity.
+    Returns the quantity; None when the question asks for a change itself."""
+    if q.qtype != "number" or _CHANGE.search(q.text):
+        return None
+    from .spans import asked_quantities
+
+    flat = squash(unit_text)
+    for head in dict.fromkeys([*asked_quantities(q.text), *written_terms(q)]):
+        if len(head) >= 2 and head in flat and not re.search(rf"{re.escape(head)}(?!的?基础上)", flat):
+            return head
+    return None
 
 
 def focus(q: Analysis, unit_text: str, header: str, idf: IdfTable) -> float:

@@ -20,7 +20,8 @@ from .codes import asked_code, code_parts, part_heads
 from .features import (FEATURES, Context, fills_slot, is_lead_in, item_count, list_fit, quoted_names, relative,
                        unit_features, with_interactions)
 from .question import Analysis, asked_slots
-from .refusal import Refusal, check, conflicting_place, conflicting_year, focus
+from .refusal import (Refusal, check, conflicting_ordinal, conflicting_place, conflicting_year, focus,
+                      missing_kind, relative_only)
 from .scorer import Scorer
 from .spans import answer_span
 from .units import Unit, display, overlap, split_units
@@ -146,9 +147,19 @@ def read_sentences(q: Analysis, ev: Evidence, tools: Tools) -> Candidate | None:
         place = conflicting_place(q, first.text)
         if place:
             return replace(candidate, refusal=Refusal("named", place))
-        year = conflicting_year(q, first.chunk.text, ev.titles.get(first.chunk.doc_id, first.chunk.header))
+        title = ev.titles.get(first.chunk.doc_id, first.chunk.header)
+        year = conflicting_year(q, first.chunk.text, title)
         if year:
             return replace(candidate, refusal=Refusal("year_conflict", str(year)))
+        ordinal = conflicting_ordinal(q, first.chunk.text, title)
+        if ordinal:
+            return replace(candidate, refusal=Refusal("ordinal_conflict", ordinal))
+    base = relative_only(q, first.text) if not ev.routed else None
+    if base:
+        return replace(candidate, refusal=Refusal("relative_only", base))
+    kind = missing_kind(q, [u.text for u in candidate.units]) if not ev.routed else None
+    if kind:
+        return replace(candidate, refusal=Refusal("kind_missing", "|".join(kind)))
     if tools.refusal_model is not None and not ev.routed and tools.refusal_model.refuses(x):
         return replace(candidate, refusal=Refusal("model", f"{tools.refusal_model.probability(x):.2f}"))
     return candidate
