@@ -33,6 +33,7 @@ import sys
 import threading
 import time
 import zlib
+from array import array
 from dataclasses import replace
 from pathlib import Path
 
@@ -168,20 +169,25 @@ def step_build(n: int, directory: Path, workers: int) -> dict:
     # sentence/row and title vectors: one per distinct text, a copy's changed texts get noisy copies
     unit_texts = [[u.text for u in split_units(c, 0)] for c in real]
     titles = [d.title for d in data.documents.values()]
-    keys: dict[str, tuple[int, int]] = {}  # squashed text -> (row of the real vector, copy)
+    keys: dict[str, tuple[int, int, int]] = {}  # squashed text -> (its row, row of the real vector, copy)
+    chunk_units, ptr = array("q"), array("q", [0])  # each chunk's unit rows (in split order)
     for j in range(copies):
         for c in range(min(n_real, n - j * n_real)):
             for text in unit_texts[c]:
                 real_row = data.units.row.get(squash(text))
                 if real_row is not None:
-                    keys.setdefault(squash(p.text(text, j)), (real_row, j))
+                    chunk_units.append(keys.setdefault(squash(p.text(text, j)), (len(keys), real_row, j))[0])
+            ptr.append(len(chunk_units))
         for title in titles:
             real_row = data.units.row.get(squash(title))
             if real_row is not None:
-                keys.setdefault(squash(p.text(title, j)), (real_row, j))
+                keys.setdefault(squash(p.text(title, j)), (len(keys), real_row, j))
+    np.save(base / "chunk_units.npy", np.frombuffer(chunk_units, dtype=np.int64))
+    np.save(base / "chunk_unit_ptr.npy", np.frombuffer(ptr, dtype=np.int64))
+    del chunk_units, ptr
     units = np.lib.format.open_memmap(base / "units.npy", mode="w+", dtype=np.float16, shape=(len(keys), data.units.vectors.shape[1]))
-    source = np.array([r for r, _ in keys.values()], dtype=np.int64)
-    copy = np.array([j for _, j in keys.values()], dtype=np.int64)
+    source = np.array([r for _, r, _ in keys.values()], dtype=np.int64)
+    copy = np.array([j for _, _, j in keys.values()], dtype=np.int64)
     for i in range(0, len(keys), 100_000):
         block = data.units.vectors[source[i:i + 100_000]].astype(np.float32)
         noisy = copy[i:i + 100_000] > 0
@@ -249,7 +255,7 @@ def run_child(args: list[str]) -> tuple[dict, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[100_000, 1_000_000])
     parser.add_argument("--store-real", type=Path, default=Path("/tmp/store-idx"),
                         help="the real corpus in the store layout (QA_LOCAL_LAYOUT=store qa ingest into it); skipped if absent")
     parser.add_argument("--workers", type=int, default=2)

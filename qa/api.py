@@ -30,6 +30,7 @@ from .types import Answer, Chunk, Document, Draft, Final, Hit, Preview, StreamEv
 
 MAX_K = 20
 EVIDENCE_DEPTH = 8  # passages read for the answer; only the sentences quoted are cited
+FACT_DOCS = 40  # store layout: the records of this many retrieved documents are read for an answer
 
 
 _REFERENCE = re.compile(r"它|该|这个|这些|其|上述|\b(?:it|its|this|that|these|those|they)\b", re.IGNORECASE)
@@ -162,8 +163,9 @@ class Assistant:
     def _evidence(self, question: str, hits: list[Hit], context: str, filters: Filters | None = None) -> Evidence:
         routed = self.retriever.doc_numbers(question)
         lead = self.sources.lead(hits[0].chunk.doc_id if routed else self._lead_doc(question, hits)) if hits else None
-        # files: every record; store: the records of the retrieved documents only
-        facts = self.facts if self.data.whole else FactBase(self.data.facts_of(dict.fromkeys(h.chunk.doc_id for h in hits)))
+        # files: every record; store: the records of the documents retrieved and ranked (up to FACT_DOCS)
+        facts = self.facts if self.data.whole else FactBase(self.data.facts_of(list(dict.fromkeys(
+            [h.chunk.doc_id for h in hits] + self.retriever.candidate_docs()))[:FACT_DOCS]))
         if filters is not None and filters.active:  # records of the documents the filters allow
             facts = FactBase([f for f in facts.facts if filters.accepts(self.data.document(f.doc_id))])
         return Evidence(hits=tuple(merge_adjacent(hits, self.data)), body_start=self._body_start,

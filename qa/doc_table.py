@@ -30,6 +30,7 @@ class DocTable:
             raise FileNotFoundError(f"{self.path} is missing")
         self._local = threading.local()
         self._cache: OrderedDict[str, Document | None] = OrderedDict()
+        self._facts: OrderedDict[str, tuple[Fact, ...]] = OrderedDict()
         self._lock = threading.Lock()
 
     @property
@@ -98,12 +99,23 @@ class DocTable:
                                               (number,))]
 
     def facts_of(self, doc_ids: Iterable[str]) -> list[Fact]:
+        """The records of these documents in extraction order (documents in their stored order)."""
         ids = list(dict.fromkeys(doc_ids))
-        if not ids:
-            return []
-        found = self.db.execute(f"SELECT data FROM facts WHERE doc_id IN ({', '.join('?' * len(ids))}) ORDER BY rowid",
-                                ids).fetchall()
-        return [Fact.from_dict(json.loads(data)) for (data,) in found]
+        with self._lock:
+            have = {d: self._facts[d] for d in ids if d in self._facts}
+        missing = [d for d in ids if d not in have]
+        if missing:
+            found = self.db.execute(f"SELECT rowid, doc_id, data FROM facts WHERE doc_id IN ({', '.join('?' * len(missing))}) "
+                                    "ORDER BY rowid", missing).fetchall()
+            read: dict[str, list] = {d: [] for d in missing}
+            for rowid, doc_id, data in found:
+                read[doc_id].append((rowid, Fact.from_dict(json.loads(data))))
+            with self._lock:
+                for d, facts in read.items():
+                    have[d] = self._facts[d] = tuple(facts)
+                while len(self._facts) > CACHE:
+                    self._facts.popitem(last=False)
+        return [f for _, f in sorted((p for d in ids for p in have[d]), key=lambda p: p[0])]
 
     def all_facts(self) -> Iterator[Fact]:
         for (data,) in self.db.execute("SELECT data FROM facts ORDER BY rowid"):

@@ -17,6 +17,10 @@ Layout of `index/` (the directory itself is never renamed or replaced):
     pdf/            for sources read from PDF: a copy of the PDF (<name>) and its page map (<name>.map:
                     text offsets -> page and box, qa/pdf.py)
 
+With QA_LOCAL_LAYOUT=store (`manifest.json` "layout": "store") a generation holds the store layout
+instead (qa/store_index.py: SQLite chunks, documents and records, memory-mapped vectors and postings),
+which `open_index` opens lazily for serving and `load_index` reads whole for `qa ingest`.
+
 A build is written to `.tmp-<id>/`, renamed to `data-<id>/`, and committed by atomically replacing
 manifest.json (os.replace); older generations are deleted afterwards. A crash at any point leaves
 the previous manifest pointing at the previous, complete generation. Indexes written before this

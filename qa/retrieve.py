@@ -5,6 +5,7 @@ route, filters, a soft year preference and per-document diversity."""
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -223,6 +224,7 @@ class Retriever:
         self.depth = depth
         self.rrf_k = rrf_k
         self.years = data.years()
+        self._seen = threading.local()  # the documents this thread's last search ranked (`candidate_docs`)
 
     def doc_numbers(self, question: str) -> list[str]:
         """Known 文号 written in the question."""
@@ -296,11 +298,16 @@ class Retriever:
                 fused[row] = fused.get(row, 0.0) + weight * ranking.scores[row]
         chunks = self._prefer(fused, question, mask)
         rows = sorted(fused, key=lambda r: -fused[r])
+        self._seen.docs = list(dict.fromkeys(chunks[r].doc_id for r in rows))
         dense, bm25 = best.get("dense", {}), best.get("bm25", {})
         hits = [Hit(chunk=chunks[r], score=fused[r], dense_rank=ranks.get("dense", {}).get(r),
                     bm25_rank=ranks.get("bm25", {}).get(r), dense_score=dense.get(r), bm25_score=bm25.get(r))
                 for r in rows]
         return diversify(hits, k, per_doc)
+
+    def candidate_docs(self) -> list[str]:
+        """The documents of every row the last search in this thread ranked, best first."""
+        return getattr(self._seen, "docs", [])
 
     @property
     def dense(self) -> DenseSearcher | None:

@@ -49,6 +49,33 @@ class UnitTable:
         if not (len(self.hash) == len(self.row) <= len(self.vectors)):
             raise ValueError(f"unit_hash.npy ({len(self.hash)}), unit_row.npy ({len(self.row)}) and units.npy "
                              f"({len(self.vectors)}) disagree")
+        self.chunk_ptr = self.chunk_units = None  # per chunk: the rows of its units' vectors (in split order)
+        if (base / "chunk_units.npy").exists():
+            self.chunk_ptr = np.load(base / "chunk_unit_ptr.npy", mmap_mode="r")
+            self.chunk_units = np.load(base / "chunk_units.npy", mmap_mode="r")
+
+    @staticmethod
+    def write_chunk_units(base: Path, per_chunk: Iterable[Sequence[int]]) -> None:
+        """For each chunk (row order), the rows of units.npy of its sentences and table rows."""
+        ptr, rows = [0], []
+        for found in per_chunk:
+            rows.extend(found)
+            ptr.append(len(rows))
+        np.save(base / "chunk_unit_ptr.npy", np.asarray(ptr, dtype=np.int64))
+        np.save(base / "chunk_units.npy", np.asarray(rows, dtype=np.int64))
+
+    def chunk_similarity(self, rows: Sequence[int], query: np.ndarray) -> dict[int, float]:
+        """row -> the best cosine of its units to the query (rows without a unit vector left out)."""
+        starts, ends = np.asarray(self.chunk_ptr[rows]), np.asarray(self.chunk_ptr[np.asarray(rows) + 1])
+        counts = ends - starts
+        if not counts.sum():
+            return {}
+        units = np.concatenate([np.asarray(self.chunk_units[a:b]) for a, b in zip(starts, ends)])
+        sims = self.vectors[units].astype(np.float32) @ query.astype(np.float32)
+        owners = np.repeat(np.arange(len(rows)), counts)
+        best = np.full(len(rows), -np.inf, dtype=np.float32)
+        np.maximum.at(best, owners, sims)
+        return {int(rows[i]): float(best[i]) for i in np.flatnonzero(counts)}
 
     @staticmethod
     def write(base: Path, keys: Sequence[str] | np.ndarray, vectors: np.ndarray, texts: bool = True) -> None:
@@ -185,12 +212,22 @@ class _StoreIdf:
     def __init__(self, vocab: dict[str, int], indptr: np.ndarray, n: int) -> None:
         self.vocab, self.indptr, self.n = vocab, indptr, n
 
+        self.memo: dict[str, float | None] = {}  # the tokens asked about, bounded below
+
     def get(self, token: str, default: float) -> float:
+        value = self.memo.get(token, default) if token in self.memo else self._idf(token)
+        return default if value is None else value
+
+    def _idf(self, token: str) -> float | None:
         i = self.vocab.get(token)
-        if i is None or i + 1 >= len(self.indptr):
-            return default
-        df = float(self.indptr[i + 1] - self.indptr[i])
-        return float(np.log(1 + (self.n - df + 0.5) / (df + 0.5)))
+        value = None
+        if i is not None and i + 1 < len(self.indptr):
+            df = float(self.indptr[i + 1] - self.indptr[i])
+            value = float(np.log(1 + (self.n - df + 0.5) / (df + 0.5)))
+        if len(self.memo) >= 100_000:
+            self.memo.clear()
+        self.memo[token] = value
+        return value
 
 
 def write_generation(base: Path, data, documents: Sequence[Document], approx_from: int) -> None:
@@ -204,7 +241,13 @@ def write_generation(base: Path, data, documents: Sequence[Document], approx_fro
     index_chunks_by_doc(base / STORE)
     DocTable.write(base / DB, documents, data.facts or [], sorted(data.sources.items()))
     if data.units is not None:
+        from .reader.units import split_units
+        from .text import squash
+
         UnitTable.write(base, data.units.keys, data.units.vectors)
+        row = data.units.row
+        UnitTable.write_chunk_units(base, ([row[k] for k in (squash(u.text) for u in split_units(c, 0)) if k in row]
+                                           for c in data.chunks))
 
 
 def index_chunks_by_doc(store_dir: Path) -> None:

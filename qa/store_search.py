@@ -6,6 +6,7 @@ union, up to 2 × 40 chunks per query) — the sentences of those chunks, the re
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -16,6 +17,8 @@ from .glossary import expand
 from .retrieve import Ranking, top_rows
 from .text import squash
 
+POOL = 200  # the dense route's top rows whose sentences the units searcher scores (besides both routes' top 40)
+
 
 class StoreDense:
     name = "dense"
@@ -25,13 +28,20 @@ class StoreDense:
         self.embedder = embedder
         self.cache_size = cache_size
         self._cache: dict[str, np.ndarray] = {}
+        self._pool = threading.local()  # (query, the top POOL rows) of this thread's last search
 
     def query_vector(self, query: str) -> np.ndarray:
         return cached_query(self._cache, self.embedder, query, self.cache_size)
 
     def search(self, query: str, mask: np.ndarray | None, k: int) -> Ranking:
-        rows, scores = self.store._dense(np.asarray(self.query_vector(query), dtype=np.float32), mask, k)
-        return Ranking(self.name, tuple(rows), scores)
+        rows, scores = self.store._dense(np.asarray(self.query_vector(query), dtype=np.float32), mask, max(k, POOL))
+        self._pool.last = (query, rows)
+        return Ranking(self.name, tuple(rows[:k]), {r: scores[r] for r in rows[:k]})
+
+    def pool(self, query: str) -> list[int]:
+        """The top POOL rows of the last search of this query in this thread ([] for another query)."""
+        last = getattr(self._pool, "last", None)
+        return last[1] if last is not None and last[0] == query else []
 
 
 class StoreBm25:
@@ -54,23 +64,33 @@ class StoreUnits:
         self.corpus, self.dense = corpus, dense
 
     def search_rows(self, query: str, rows: Sequence[int], mask: np.ndarray | None, k: int) -> Ranking:
-        from .reader.units import split_units
-
+        rows = list(dict.fromkeys([*rows, *self.dense.pool(query)]))
         if not rows:
             return Ranking(self.name, ())
+        vector = self.dense.query_vector(query).astype(np.float32)
+        if self.corpus.units.chunk_ptr is not None:  # each chunk's unit rows, stored at build
+            best = self.corpus.units.chunk_similarity(rows, vector)
+        else:
+            best = self._split(rows, vector)
+        order = list(best)
+        found = top_rows(np.array([best[r] for r in order]), None, k)
+        return Ranking(self.name, tuple(order[i] for i in found), {order[i]: best[order[i]] for i in found})
+
+    def _split(self, rows: Sequence[int], vector: np.ndarray) -> dict[int, float]:
+        """The same from the chunks' text (split into units and looked up by hash): slower."""
+        from .reader.units import split_units
+
         owners, keys = [], []
         for row, chunk in zip(rows, self.corpus.chunks_at(rows)):
             for unit in split_units(chunk, 0):
                 owners.append(row)
                 keys.append(squash(unit.text))
-        sims = self.corpus.unit_similarity(keys, self.dense.query_vector(query).astype(np.float32))
+        sims = self.corpus.unit_similarity(keys, vector)
         best: dict[int, float] = {}
         for row, sim in zip(owners, sims):
             if sim is not None and sim > best.get(row, -np.inf):
                 best[row] = sim
-        order = list(best)
-        found = top_rows(np.array([best[r] for r in order]), None, k)
-        return Ranking(self.name, tuple(order[i] for i in found), {order[i]: best[order[i]] for i in found})
+        return best
 
 
 class StoreFacts:

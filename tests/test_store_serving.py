@@ -59,10 +59,16 @@ def test_store_searchers_score_only_the_candidates(both):
     units = store.retriever.searchers[2][0]
     ranking = units.search_rows("康健光为阳泉市审计局副局长。", [0, 1, 2], None, 5)
     assert set(ranking.rows) <= {0, 1, 2} and ranking.rows
+    vector = store.retriever.dense.query_vector("康健光为阳泉市审计局副局长。")
+    rows = list(range(store.data.n_chunks))
+    stored = store.data.units.chunk_similarity(rows, vector)  # per-chunk unit rows written at ingest
+    assert stored == pytest.approx(units._split(rows, vector)) and len(stored) == len(rows)
 
 
-def test_store_idf_and_units_match_the_files_layout(both):
+def test_store_idf_units_and_doc_numbers_match_the_files_layout(both):
     files, store = both
+    for q in ("阳政办发[2022]57号讲什么", "请问阳政办发（2022）57号", "阳政办发〔2022〕 57 号和阳政发〔2099〕1号", "没有文号"):
+        assert store.data.numbers_in(q) == files.data.numbers_in(q), q
     for token in ("组长", "阳泉市", "自建房", "没有这个词"):
         assert store.data.idf()(token) == pytest.approx(files.data.idf()(token))
     keys = list(files.data.units.keys[:20]) + ["没有这句话"]
