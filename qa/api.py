@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 
 from .config import Settings, load_settings
@@ -46,6 +46,11 @@ def follow_up_context(question: str, previous: Sequence[str]) -> str | None:
     return None
 
 
+def _by_doc(data: Corpus, field) -> Mapping:
+    """doc_id -> a field of the document: a dict of every loaded document (files), or read on demand (store)."""
+    return {d.doc_id: field(d) for d in data.documents.values()} if data.whole else DocFields(data, field)
+
+
 class Assistant:
     """Loaded index + retriever + reader (+ LLM on demand); answers questions with citations."""
 
@@ -55,9 +60,9 @@ class Assistant:
         self.data = data
         self.retriever = retriever or Retriever.from_settings(data, embedder, settings)
         self.sources = Sources(data)
-        # per document, read when a question needs it (nothing per document is built at start)
-        self._body_start = DocFields(data, lambda d: d.body_start)
-        self._doc_dates = DocFields(data, lambda d: d.date or str(d.issue.year))
+        # per document: plain dicts of the loaded documents (files); read when a question needs them (store)
+        self._body_start = _by_doc(data, lambda d: d.body_start)
+        self._doc_dates = _by_doc(data, lambda d: d.date or str(d.issue.year))
         if reader is None:
             scorer = Scorer.load()
             # the refusal model reads dense similarities: only with the embedder it was trained
@@ -71,7 +76,7 @@ class Assistant:
         self.writer = Writer(settings)
         # every record in memory (files), or a document's records read when asked for (store)
         self.facts = FactBase(data.facts or []) if data.whole else DocFacts(data)
-        self._titles = DocFields(data, lambda d: d.title)
+        self._titles = _by_doc(data, lambda d: d.title)
 
     @classmethod
     def load(cls, settings: Settings | None = None, embedder: Embedder | None = None) -> Assistant:
