@@ -210,6 +210,7 @@ def step_ask(index_dir: str, questions: list[str]) -> dict:
     from qa.config import load_settings
     from qa.embed import load_embedder
 
+    load_avg = os.getloadavg()[0]
     settings = load_settings(index_dir=Path(index_dir) if index_dir != "-" else None)
     embedder = load_embedder(settings)
     t = time.perf_counter()
@@ -231,7 +232,7 @@ def step_ask(index_dir: str, questions: list[str]) -> dict:
         retrieve_ms.append(answer.timings_ms.get("retrieve", 0.0))
         answers.append([answer.refused, answer.short_answer or "",
                         answer.citations[0].doc_id if answer.citations else None])
-    return {"load_s": load_s, "rss_loaded_gb": rss_loaded, "embed_ms": embed_ms, "ask_ms": ask_ms,
+    return {"load_s": load_s, "rss_loaded_gb": rss_loaded, "load_avg": [load_avg, os.getloadavg()[0]], "embed_ms": embed_ms, "ask_ms": ask_ms,
             "retrieve_ms": retrieve_ms, "answers": answers, "layout": type(assistant.data).__name__}
 
 
@@ -303,17 +304,19 @@ def table(rows: list[dict]) -> None:
     ref = rows[0]["answers"]
     print("| chunks | layout | build s | build peak RSS GB | on disk GB | load s | RSS after load GB | peak RSS asking GB "
           "| ask p50 ms | ask p95 ms | ask + query embedding p50 ms | p95 ms | retrieval p50 ms | retrieval p95 ms "
-          "| query embedding p50 ms | same answer as 1,223 files |")
-    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| query embedding p50 ms | same answer as 1,223 files | load avg |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
         b = r["built"]
         with_embed = [a + e for a, e in zip(r["ask_ms"], r["embed_ms"])]
         same = sum(a == b_ for a, b_ in zip(r["answers"], ref)) / len(ref)
-        print(f"| {r['n']:,} | {r['layout']} | {b.get('build_s', 0):.0f} | "
-              f"{r['build_rss_gb'] or 0:.2f} | {b.get('disk_bytes', 0) / 1e9:.2f} | {r['load_s']:.2f} | "
+        name = {"IndexData": "files (loaded whole)", "StoreIndex": "store (lazy)"}[r["layout"]]
+        built = (f"{b['build_s']:.0f} | {r['build_rss_gb']:.2f} | {b['disk_bytes'] / 1e9:.2f}" if b
+                 else "– (qa ingest) | – | –")
+        print(f"| {r['n']:,} | {name} | {built} | {r['load_s']:.2f} | "
               f"{r['rss_loaded_gb']:.2f} | {r['ask_rss_gb']:.2f} | {med(r['ask_ms']):.0f} | {p95(r['ask_ms']):.0f} | "
               f"{med(with_embed):.0f} | {p95(with_embed):.0f} | {med(r['retrieve_ms']):.1f} | {p95(r['retrieve_ms']):.1f} | "
-              f"{med(r['embed_ms']):.1f} | {same:.3f} |")
+              f"{med(r['embed_ms']):.1f} | {same:.3f} | {'–'.join(f'{x:.0f}' for x in r.get('load_avg', []))} |")
 
 
 if __name__ == "__main__":

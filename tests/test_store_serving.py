@@ -153,3 +153,21 @@ def test_local_layout_setting_is_validated(monkeypatch):
     monkeypatch.setenv("QA_BACKEND", "milvus")
     with pytest.raises(InputError, match="QA_LOCAL_LAYOUT=store is the local backend's layout"):
         load_settings()
+
+
+def test_the_http_api_serves_the_store_layout(settings, fake_embedder):
+    from fastapi.testclient import TestClient
+
+    from qa.ui import build_app
+
+    store = replace(settings, local_layout="store")
+    ingest(store, embedder=fake_embedder, progress=False)
+    assistant = Assistant.load(store, embedder=fake_embedder)
+    client = TestClient(build_app(assistant, store))
+    docs = client.get("/api/documents").json()
+    assert len(docs) == 4 and all(d["n_chunks"] > 0 for d in docs)
+    assert client.get(f"/api/documents/{docs[0]['doc_id']}").json()["doc_id"] == docs[0]["doc_id"]
+    answer = client.post("/api/ask", json={"question": QUESTIONS[0]}).json()
+    assert not answer["refused"] and answer["citations"]
+    page = client.get(answer["citations"][0]["url"])
+    assert page.status_code == 200 and answer["citations"][0]["quote"][:10] in page.text
