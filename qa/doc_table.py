@@ -29,6 +29,9 @@ class DocTable:
         if not self.path.is_file():
             raise FileNotFoundError(f"{self.path} is missing")
         self._local = threading.local()
+        # opened now and shared (read only): threads that start reading after a newer `qa ingest` removed
+        # this generation's files use it, as memory maps keep reading removed files
+        self._first = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
         self._cache: OrderedDict[str, Document | None] = OrderedDict()
         self._facts: OrderedDict[str, tuple[Fact, ...]] = OrderedDict()
         self._lock = threading.Lock()
@@ -37,7 +40,10 @@ class DocTable:
     def db(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            try:
+                conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            except sqlite3.OperationalError:  # the file was replaced (a new index): the one opened first still reads
+                conn = self._first
             self._local.conn = conn
         return conn
 

@@ -106,11 +106,15 @@ class StoreIndex:
     whole = False
 
     def __init__(self, manifest: dict, base: Path) -> None:
+        from .errors import QAError
         from .local_store import LocalStore
 
         self.manifest = manifest
         self.base = Path(base)
-        self.store = LocalStore(self.base / STORE)
+        try:
+            self.store = LocalStore(self.base / STORE)
+        except QAError as exc:  # named by load_index as a damaged index, with `qa ingest --rebuild` as the fix
+            raise ValueError(str(exc)) from exc
         self.docs = DocTable(self.base / DB)
         self.documents = DocMap(self.docs)
         self.pdf_dir = self.base / "pdf" if (self.base / "pdf").is_dir() else None

@@ -171,3 +171,28 @@ def test_the_http_api_serves_the_store_layout(settings, fake_embedder):
     assert not answer["refused"] and answer["citations"]
     page = client.get(answer["citations"][0]["url"])
     assert page.status_code == 200 and answer["citations"][0]["quote"][:10] in page.text
+
+
+@pytest.mark.parametrize("part", ["docs.sqlite", "store/store.json", "units.npy"])
+def test_a_damaged_store_says_rebuild(settings, fake_embedder, part):
+    from qa.errors import IndexMismatchError
+
+    store = replace(settings, local_layout="store")
+    ingest(store, embedder=fake_embedder, progress=False)
+    (open_index(store).base / part).unlink()
+    with pytest.raises(IndexMismatchError, match="run `qa ingest --rebuild`"):
+        open_index(store)
+
+
+def test_a_loaded_store_keeps_answering_after_a_new_ingest_removes_its_files(settings, fake_embedder):
+    import shutil
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = replace(settings, local_layout="store")
+    ingest(store, embedder=fake_embedder, progress=False)
+    assistant = Assistant.load(store, embedder=fake_embedder)
+    expected = _view(assistant.ask(QUESTIONS[1]))
+    shutil.rmtree(assistant.data.base)  # what `qa ingest` does to the previous generation once it commits
+    with ThreadPoolExecutor(1) as pool:  # a thread that has not read from the store yet
+        assert _view(pool.submit(assistant.ask, QUESTIONS[1]).result()) == expected
+        assert pool.submit(assistant.ask, QUESTIONS[0]).result().citations
