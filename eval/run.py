@@ -27,7 +27,7 @@ from qa.retrieve import SEARCHERS as RETRIEVER_SEARCHERS, Retriever
 from qa.config import ROOT, Settings, load_settings
 from qa.embed import Embedder, load_embedder
 from qa.errors import QAError
-from qa.index import IndexData, load_index
+from qa.index import IndexData, open_index
 from qa.text import normalize_doc_number
 from qa.types import Answer, Draft, Final
 
@@ -136,7 +136,7 @@ def build_assistant(name: str, settings: Settings, embedder: Embedder, shared: d
         data = build_textbook(settings, embedder, cache_dir=cache_dir, progress=progress)
     else:
         if "index" not in shared:
-            shared["index"] = load_index(settings)
+            shared["index"] = open_index(settings)
         data = shared["index"]
     retriever = Retriever.from_settings(data, embedder, settings, SEARCHERS[name])
     return Assistant(settings, data, embedder, retriever=retriever)

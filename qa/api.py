@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 
 from .config import Settings, load_settings
 from .contract import answer_to_dict, clean_question  # noqa: F401 - re-exported: the API's contract
 from .embed import Embedder, load_embedder
 from .generate import Writer, write
-from .index import IndexData, load_index
+from .corpus import Corpus, DocFacts, DocFields
+from .index import open_index
 from .facts import Fact, FactBase
 from .facts.answer import structured_facts
 from .reader import Evidence, Reader, Reading, analyse, refusal_text
@@ -21,7 +22,7 @@ from .reader.strategies import STRATEGIES
 from .reader.units import Unit, overlap
 from .reader.refusal import Refusal
 from .reader.scorer import Scorer
-from .retrieve import Filters, Retriever, check_k, doc_numbers_in, merge_adjacent
+from .retrieve import Filters, Retriever, check_k, merge_adjacent
 from .sources import Sources, label
 from .reader.features import bigram_share
 from .text import squash
@@ -29,6 +30,7 @@ from .types import Answer, Chunk, Document, Draft, Final, Hit, Preview, StreamEv
 
 MAX_K = 20
 EVIDENCE_DEPTH = 8  # passages read for the answer; only the sentences quoted are cited
+FACT_DOCS = 40  # store layout: the records of this many retrieved documents are read for an answer
 
 
 _REFERENCE = re.compile(r"它|该|这个|这些|其|上述|\b(?:it|its|this|that|these|those|they)\b", re.IGNORECASE)
@@ -44,45 +46,52 @@ def follow_up_context(question: str, previous: Sequence[str]) -> str | None:
     return None
 
 
+def _by_doc(data: Corpus, field) -> Mapping:
+    """doc_id -> a field of the document: a dict of every loaded document (files), or read on demand (store)."""
+    return {d.doc_id: field(d) for d in data.documents.values()} if data.whole else DocFields(data, field)
+
+
 class Assistant:
     """Loaded index + retriever + reader (+ LLM on demand); answers questions with citations."""
 
-    def __init__(self, settings: Settings, data: IndexData, embedder: Embedder | None,
+    def __init__(self, settings: Settings, data: Corpus, embedder: Embedder | None,
                  retriever: Retriever | None = None, reader: Reader | None = None) -> None:
         self.settings = settings
         self.data = data
         self.retriever = retriever or Retriever.from_settings(data, embedder, settings)
         self.sources = Sources(data)
-        self._body_start = {d.doc_id: d.body_start for d in data.documents.values()}
-        self._doc_dates = {d.doc_id: d.date or str(d.issue.year) for d in data.documents.values()}
+        # per document: plain dicts of the loaded documents (files); read when a question needs them (store)
+        self._body_start = _by_doc(data, lambda d: d.body_start)
+        self._doc_dates = _by_doc(data, lambda d: d.date or str(d.issue.year))
         if reader is None:
             scorer = Scorer.load()
             # the refusal model reads dense similarities: only with the embedder it was trained
             # with, dense search on and sentence vectors in the index; otherwise the rules decide
             fits = (scorer.meta.get("embedder") == data.manifest.get("embedder")
-                    and self.retriever.dense is not None and data.units is not None)
-            reader = Reader(data.lexical.idf(), scorer, years=sorted(self.retriever.years),
+                    and self.retriever.dense is not None and data.has_units)
+            reader = Reader(data.idf(), scorer, years=sorted(self.retriever.years),
                             min_support=None if settings.refuse_support < 0 else settings.refuse_support,
                             use_model=fits, strategies=((structured_facts,) if settings.facts else ()) + STRATEGIES)
         self.reader = reader
         self.writer = Writer(settings)
-        self.facts = FactBase(data.facts or [])
-        self._titles = {d.doc_id: d.title for d in data.documents.values()}
+        # every record in memory (files), or a document's records read when asked for (store)
+        self.facts = FactBase(data.facts or []) if data.whole else DocFacts(data)
+        self._titles = _by_doc(data, lambda d: d.title)
 
     @classmethod
     def load(cls, settings: Settings | None = None, embedder: Embedder | None = None) -> Assistant:
         settings = settings or load_settings()
-        data = load_index(settings)
+        data = open_index(settings)
         return cls(settings, data, embedder or load_embedder(settings))
 
     def documents(self) -> list[Document]:
-        return sorted(self.data.documents.values(), key=lambda d: (d.issue.year, d.issue.number, d.start))
+        return list(self.data.documents_sorted())
 
     def document(self, doc_id: str) -> Document | None:
-        return self.data.documents.get(doc_id)
+        return self.data.document(doc_id)
 
     def chunk(self, chunk_id: str) -> Chunk | None:
-        return self.sources.by_id.get(chunk_id)
+        return self.sources.by_id(chunk_id)
 
     def search(self, question: str, filters: Filters | None = None, k: int | None = None) -> list[Hit]:
         text, _ = clean_question(question, self.settings.max_question_chars)
@@ -157,11 +166,13 @@ class Assistant:
         return self.retriever.search(question, scoped, depth, extra_queries=extra)
 
     def _evidence(self, question: str, hits: list[Hit], context: str, filters: Filters | None = None) -> Evidence:
-        routed = doc_numbers_in(question, self.retriever.docs_by_number)
+        routed = self.retriever.doc_numbers(question)
         lead = self.sources.lead(hits[0].chunk.doc_id if routed else self._lead_doc(question, hits)) if hits else None
-        facts = self.facts
+        # files: every record; store: the records of the documents retrieved and ranked (up to FACT_DOCS)
+        facts = self.facts if self.data.whole else FactBase(self.data.facts_of(list(dict.fromkeys(
+            [h.chunk.doc_id for h in hits] + self.retriever.candidate_docs()))[:FACT_DOCS]))
         if filters is not None and filters.active:  # records of the documents the filters allow
-            facts = FactBase([f for f in facts.facts if filters.accepts(self.data.documents[f.doc_id])])
+            facts = FactBase([f for f in facts.facts if filters.accepts(self.data.document(f.doc_id))])
         return Evidence(hits=tuple(merge_adjacent(hits, self.data)), body_start=self._body_start,
                         lead=lead[0] if lead else None, lead_label=lead[1] if lead else None,
                         routed=bool(routed), context=context, doc_dates=self._doc_dates,
@@ -180,8 +191,8 @@ class Assistant:
         idf = self.reader.tools.idf
         score = {d: overlap(q.tokens, self._titles[d], idf) for d in order}
         dense = self.retriever.dense
-        if dense is not None and self.data.units is not None:  # titles have sentence vectors (ingest)
-            sims = self.data.units.similarity([squash(self._titles[d]) for d in order], dense.query_vector(question))
+        if dense is not None and self.data.has_units:  # titles have sentence vectors (ingest)
+            sims = self.data.unit_similarity([squash(self._titles[d]) for d in order], dense.query_vector(question))
             for d, sim in zip(order, sims):
                 score[d] += sim or 0.0  # None: an index built before titles had vectors (`qa ingest` adds them)
         return max(order, key=lambda d: (score[d], -order.index(d)))
@@ -190,7 +201,7 @@ class Assistant:
         """A record's exact source span as a unit of the chunk that holds it."""
         chunk = self.sources.holder(fact.doc_id, fact.start, fact.end)
         if chunk is None or fact.end > chunk.end:
-            doc = self.data.documents.get(fact.doc_id)
+            doc = self.data.document(fact.doc_id)
             if doc is None:
                 return None
             chunk = Chunk(chunk_id=chunk.chunk_id if chunk else f"{fact.doc_id}-fact", doc_id=fact.doc_id,
@@ -200,11 +211,11 @@ class Assistant:
 
     def _unit_similarity(self, question: str):
         """Cosines of units to the question, from the index's unit vectors and the (cached) query vector."""
-        units, dense = self.data.units, self.retriever.dense
-        if units is None or dense is None:
+        data, dense = self.data, self.retriever.dense
+        if not data.has_units or dense is None:
             return None
         vector = dense.query_vector(question)
-        return lambda keys: units.similarity(keys, vector)
+        return lambda keys: data.unit_similarity(keys, vector)
 
     def _which_group(self, question: str, context: str, hits: list[Hit]) -> Answer | None:
         """A follow-up about a post ("副组长呢？") in a document with several bodies that have that
@@ -235,7 +246,7 @@ class Assistant:
         unfiltered = self._read(question, self.retriever.search(question, None, EVIDENCE_DEPTH, extra), context)
         if unfiltered.refusal or not unfiltered.candidate.units:
             return reading
-        best_doc = self.data.documents[unfiltered.candidate.units[0].chunk.doc_id]
+        best_doc = self.data.document(unfiltered.candidate.units[0].chunk.doc_id)
         if filters.accepts(best_doc):
             return reading
         if unfiltered.candidate.strategy == "facts":  # a record of the excluded document answers best

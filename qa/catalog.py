@@ -56,9 +56,9 @@ def catalog(settings: Settings, paths: list[Path] | None = None) -> tuple[list[D
 
 
 def _chunk_counts(settings: Settings) -> dict[str, int]:
-    from .index import load_index
+    from .index import open_index
 
     try:
-        return load_index(settings, check=False).n_chunks_by_doc()
+        return open_index(settings, check=False).n_chunks_by_doc()
     except QAError:
         return {}

@@ -32,6 +32,9 @@ class ChunkTable:
         self.n = int(meta["n"])
         self.codes = {name: np.load(self.directory / f"{name}.npy", mmap_mode="r") for name in (*CODED, "year")}
         self._local = threading.local()  # one SQLite connection per thread
+        # opened now and shared (read only): threads that start reading after a newer `qa ingest` removed
+        # this generation's files use it, as memory maps keep reading removed files
+        self._first = sqlite3.connect(f"file:{self.directory / DB}?mode=ro", uri=True, check_same_thread=False)
         self._masks: dict[object, np.ndarray] = {}
 
     def __len__(self) -> int:
@@ -41,7 +44,10 @@ class ChunkTable:
     def db(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(f"file:{self.directory / DB}?mode=ro", uri=True, check_same_thread=False)
+            try:
+                conn = sqlite3.connect(f"file:{self.directory / DB}?mode=ro", uri=True, check_same_thread=False)
+            except sqlite3.OperationalError:  # the file was replaced (a new index): the one opened first still reads
+                conn = self._first
             self._local.conn = conn
         return conn
 

@@ -108,15 +108,15 @@ def facts(text: tuple[str, ...], kind: str | None, year: int | None, limit: int 
     `qa facts --kind group 市住建局`, `qa facts --kind appointment --year 2021`, `qa facts 李海民`."""
     from .contract import fact_to_dict
     from .facts import FactBase
-    from .index import load_index
+    from .index import open_index
 
-    data = load_index(load_settings())
-    found = FactBase(data.facts or []).search(" ".join(text), kind=kind, year=year, limit=limit)
+    data = open_index(load_settings())
+    found = FactBase(list(data.all_facts())).search(" ".join(text), kind=kind, year=year, limit=limit)
     if as_json:
-        _echo_json([fact_to_dict(f, data.documents[f.doc_id]) for f in found])
+        _echo_json([fact_to_dict(f, data.document(f.doc_id)) for f in found])
         return
     for f in found:
-        doc = data.documents[f.doc_id]
+        doc = data.document(f.doc_id)
         where = f"{doc.issue.label} {doc.doc_number_norm or '-'}"
         body = f"{f.parent} > {f.subject}" if f.parent else f.subject
         click.echo(f"{where}  [{f.kind}] {body} | {f.answer}")

@@ -51,6 +51,11 @@ class Settings:
     # where chunks are stored and searched (qa/backend.py): "local" (index/: FAISS + bm25s files) or
     # "milvus" (a Milvus collection: milvus-lite file or server, pip install 'gazette-qa[milvus]')
     backend: str = "local"
+    # how `qa ingest` writes the local index (QA_BACKEND=local): "files" (JSON + FAISS + bm25s, loaded whole;
+    # right up to ~100k chunks) or "store" (SQLite + memory-mapped vectors and postings, opened lazily: a
+    # question reads only the chunks, documents and records it retrieves; qa/store_index.py). Serving
+    # follows the layout the index was written in.
+    local_layout: str = "files"
     # Milvus: a file path (embedded milvus-lite; empty = <index_dir>/../.milvus/<index_dir name>.db) or a server
     # URI such as http://milvus:19530; token "user:password" or an API key for a secured server
     milvus_uri: str = ""
@@ -112,6 +117,9 @@ def load_settings(**overrides: object) -> Settings:
     if settings.chunk_overlap >= settings.chunk_size:
         raise InputError(f"chunk_overlap={settings.chunk_overlap} must be smaller than chunk_size="
                          f"{settings.chunk_size} (QA_CHUNK_OVERLAP / QA_CHUNK_SIZE); lower the overlap.")
+    if settings.local_layout == "store" and settings.backend != "local":
+        raise InputError(f"QA_LOCAL_LAYOUT=store is the local backend's layout, QA_BACKEND={settings.backend} keeps "
+                         "the chunks in Milvus; unset QA_LOCAL_LAYOUT (files) or QA_BACKEND (local).")
     return replace(settings, data_dir=Path(settings.data_dir), index_dir=Path(settings.index_dir),
                    feedback_path=Path(settings.feedback_path), llm_cache_dir=Path(settings.llm_cache_dir),
                    ocr_cache_dir=Path(settings.ocr_cache_dir))
@@ -123,6 +131,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "answer_mode": ("extractive", "llm", "auto"),
     "llm_backend": ("auto", "llama-cpp", "openai", "none"),
     "backend": ("local", "milvus"),
+    "local_layout": ("files", "store"),
     "milvus_index": ("flat", "hnsw", "autoindex", "ivf_flat"),
 }
 # Numeric settings: (lowest, highest) allowed, inclusive; None = unbounded.

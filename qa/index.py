@@ -17,6 +17,10 @@ Layout of `index/` (the directory itself is never renamed or replaced):
     pdf/            for sources read from PDF: a copy of the PDF (<name>) and its page map (<name>.map:
                     text offsets -> page and box, qa/pdf.py)
 
+With QA_LOCAL_LAYOUT=store (`manifest.json` "layout": "store") a generation holds the store layout
+instead (qa/store_index.py: SQLite chunks, documents and records, memory-mapped vectors and postings),
+which `open_index` opens lazily for serving and `load_index` reads whole for `qa ingest`.
+
 A build is written to `.tmp-<id>/`, renamed to `data-<id>/`, and committed by atomically replacing
 manifest.json (os.replace); older generations are deleted afterwards. A crash at any point leaves
 the previous manifest pointing at the previous, complete generation. Indexes written before this
@@ -41,6 +45,7 @@ import numpy as np
 from . import __version__
 from .chunk import CHUNKER_VERSION
 from .config import Settings
+from .corpus import ListView
 from .facts import Fact, extract_all, facts_version
 from .errors import IndexMismatchError, IndexMissingError, QAError
 from .lexical import LexicalIndex
@@ -108,8 +113,8 @@ class UnitVectors:
 
 
 @dataclass
-class IndexData:
-    """Everything in an index directory, loaded."""
+class IndexData(ListView):
+    """Everything in an index directory, loaded (the `files` layout; a `qa.corpus.Corpus`)."""
 
     manifest: dict
     documents: dict[str, Document]
@@ -160,7 +165,15 @@ def read_manifest(index_dir: Path) -> dict | None:
     return manifest
 
 
-def load_index(settings: Settings, check: bool = True) -> IndexData:
+def open_index(settings: Settings, check: bool = True):
+    """The index for serving (a `qa.corpus.Corpus`): the files layout loaded whole, the store layout
+    opened lazily (qa/store_index.py) — whichever layout the index was written in."""
+    return load_index(settings, check, whole=False)
+
+
+def load_index(settings: Settings, check: bool = True, whole: bool = True):
+    """The index in `settings.index_dir`. A store-layout index is read whole into IndexData (what
+    `qa ingest` needs) unless `whole` is False: then it is a lazily opened `StoreIndex`."""
     index_dir = settings.index_dir
     for attempt in range(3):
         manifest = read_manifest(index_dir)
@@ -175,6 +188,10 @@ def load_index(settings: Settings, check: bool = True) -> IndexData:
             base = _data_dir(index_dir, manifest)
             if check:
                 check_files(manifest, base)
+            if manifest.get("layout") == "store":
+                from .store_index import StoreIndex, load_whole
+
+                return load_whole(manifest, base) if whole else StoreIndex(manifest, base)
             return check_whole(_load_generation(manifest, base))
         except (OSError, KeyError, ValueError, RuntimeError, TypeError, AttributeError) as exc:
             if attempt < 2 and read_manifest(index_dir) != manifest:
@@ -212,11 +229,15 @@ def check_whole(data: IndexData) -> IndexData:
     return data
 
 
+HASHED_UP_TO = 64 << 20  # larger files (a big store's vectors, postings, tables) are checked by size on load
+
+
 def file_checksums(base: Path) -> dict[str, str]:
     """sha256 of every file of a generation, by path relative to it (PDF copies are left out: they
-    are hard links of the user's files, and their page maps are checked)."""
-    return {p.relative_to(base).as_posix(): sha256_file(p) for p in sorted(base.rglob("*"))
-            if p.is_file() and p.suffix != ".pdf"}
+    are hard links of the user's files, and their page maps are checked); "size:N" for a file over
+    HASHED_UP_TO bytes, so that opening a large store does not read it all."""
+    return {p.relative_to(base).as_posix(): sha256_file(p) if p.stat().st_size <= HASHED_UP_TO
+            else f"size:{p.stat().st_size}" for p in sorted(base.rglob("*")) if p.is_file() and p.suffix != ".pdf"}
 
 
 def check_files(manifest: dict, base: Path) -> None:
@@ -231,7 +252,10 @@ def check_files(manifest: dict, base: Path) -> None:
         path = base / name
         if not path.is_file():
             raise ValueError(f"{name} is missing")
-        if sha256_file(path) != digest:
+        if digest.startswith("size:"):
+            if path.stat().st_size != int(digest[5:]):
+                raise ValueError(f"{name} has changed since it was written (size mismatch)")
+        elif sha256_file(path) != digest:
             raise ValueError(f"{name} has changed since it was written (checksum mismatch)")
 
 
@@ -269,32 +293,25 @@ def _load_generation(manifest: dict, base: Path) -> IndexData:
 def write_index(index_dir: Path, data: IndexData, documents_json: list[dict], chunks_json: list[dict]) -> None:
     """Write a new generation inside `index_dir`, then commit it by replacing manifest.json.
     Call it under `ingest_lock(index_dir)`: it deletes the generations it does not commit."""
-    import faiss
-
     index_dir.mkdir(parents=True, exist_ok=True)
     gen = f"{time.time_ns()}-{os.getpid()}"
     tmp, final = index_dir / f".tmp-{gen}", index_dir / f"data-{gen}"
     manifest_tmp = index_dir / f".{MANIFEST}.tmp-{gen}"
     committed = False
     try:
-        (tmp / "sources").mkdir(parents=True)
-        for name, text in data.sources.items():
-            (tmp / "sources" / name).write_text(text, encoding="utf-8")
+        tmp.mkdir(parents=True)
         if data.pdfs:
             (tmp / "pdf").mkdir()
         for name, stored in data.pdfs.items():  # the PDF (hard-linked from the last generation) and its page map
             stored.write(tmp / "pdf", name, link=stored.pdf.is_relative_to(index_dir))
-        _write_json(tmp / "documents.json", documents_json)
-        _write_json(tmp / "chunks.json", chunks_json)
-        np.save(tmp / "vectors.npy", data.vectors)
-        faiss.write_index(data.dense, str(tmp / "dense.faiss"))
-        if data.lexical is not None:
-            data.lexical.save(tmp / "bm25")
-        if data.facts is not None:
-            _write_json(tmp / "facts.json", [f.to_dict() for f in data.facts])
-        if data.units is not None:
-            _write_json(tmp / "units.json", data.units.keys)
-            np.save(tmp / "units.npy", data.units.vectors)
+        if data.manifest.get("layout") == "store":
+            from .store_index import write_generation
+
+            docs = [document_from_dict(d, data.sources[d["source"]]) for d in documents_json]
+            ivf = data.manifest.get("dense_index") == "ivf-flat"  # as the settings' QA_APPROX_FROM chose
+            write_generation(tmp, data, docs, approx_from=0 if ivf else len(data.chunks) + 1)
+        else:
+            _write_files(tmp, data, documents_json, chunks_json)
         checksums = file_checksums(tmp)
         os.rename(tmp, final)
         _write_json(manifest_tmp, {**data.manifest, "data": final.name, "checksums": checksums})
@@ -307,6 +324,26 @@ def write_index(index_dir: Path, data: IndexData, documents_json: list[dict], ch
             elif leftover.exists():
                 leftover.unlink()
     _remove_stale(index_dir, keep=final.name)
+
+
+def _write_files(tmp: Path, data: IndexData, documents_json: list[dict], chunks_json: list[dict]) -> None:
+    """The files layout of a generation (see the module's docstring)."""
+    import faiss
+
+    (tmp / "sources").mkdir()
+    for name, text in data.sources.items():
+        (tmp / "sources" / name).write_text(text, encoding="utf-8")
+    _write_json(tmp / "documents.json", documents_json)
+    _write_json(tmp / "chunks.json", chunks_json)
+    np.save(tmp / "vectors.npy", data.vectors)
+    faiss.write_index(data.dense, str(tmp / "dense.faiss"))
+    if data.lexical is not None:
+        data.lexical.save(tmp / "bm25")
+    if data.facts is not None:
+        _write_json(tmp / "facts.json", [f.to_dict() for f in data.facts])
+    if data.units is not None:
+        _write_json(tmp / "units.json", data.units.keys)
+        np.save(tmp / "units.npy", data.units.vectors)
 
 
 def _write_json(path: Path, value: object) -> None:

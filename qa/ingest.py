@@ -92,7 +92,8 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
         # a file whose city setting changed (city.txt / cities.yaml) is rewritten, not re-embedded
         recity = sorted({d.source for d in old.documents.values()
                          if d.source in cities and d.city != cities[d.source]}) if old else []
-        if old and not changed and not removed and not units_stale and not facts_stale and not recity:
+        relayout = old is not None and old.manifest.get("layout", "files") != settings.local_layout
+        if old and not changed and not removed and not units_stale and not facts_stale and not recity and not relayout:
             synced = _sync(settings, old, (), shard)
             return IngestReport(files=len(files), documents=len(old.documents), chunks=len(old.chunks),
                                 embedded=0, seconds=time.perf_counter() - started,
@@ -167,7 +168,7 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
             "n_documents": len(docs_json), "n_chunks": len(chunks),
             "facts": facts_version(), "n_facts": len(facts),
             "dense_index": "ivf-flat" if len(chunks) >= settings.approx_from else "flat",
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "layout": settings.local_layout,
         }
         units = None
         if settings.unit_vectors and chunks:
@@ -179,9 +180,10 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
             units = unit_vectors(chunks, previous, embedder, progress, settings, workers, titles)
             manifest["units"] = UNITS_VERSION
             manifest["n_units"] = len(units.keys)
+        files = settings.local_layout == "files"  # the store layout builds its own (qa/store_index.py)
         data = IndexData(manifest=manifest, documents={}, chunks=chunks, vectors=matrix,
-                         dense=make_dense_index(matrix, settings.approx_from),
-                         lexical=LexicalIndex.build([c.indexed_text for c in chunks]) if chunks else None,
+                         dense=make_dense_index(matrix, settings.approx_from) if files else None,
+                         lexical=LexicalIndex.build([c.indexed_text for c in chunks]) if chunks and files else None,
                          sources=sources, units=units, facts=facts, pdfs=pdfs)
         write_index(settings.index_dir, data, docs_json, [chunk_to_dict(c) for c in chunks])
         synced = _sync(settings, None, [f.name for f in changed] + recity, shard, removed) if chunks else 0

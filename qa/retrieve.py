@@ -5,6 +5,7 @@ route, filters, a soft year preference and per-document diversity."""
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -15,9 +16,10 @@ from .config import Settings
 from .embed import Embedder, cached_query
 from .errors import InputError
 from .glossary import expand
+from .corpus import Corpus, doc_numbers_in
 from .index import IndexData
 from .lexical import LexicalIndex
-from .text import DOC_NUMBER_RE, nfkc, normalize_doc_number, squash
+from .text import nfkc, squash
 from .types import Chunk, Document, Hit
 
 _YEAR = re.compile(r"(20\d{2})\s*年")
@@ -207,20 +209,13 @@ def rrf(rankings: Sequence[tuple[Sequence[int], float]], k: int = 60) -> dict[in
     return fused
 
 
-def doc_numbers_in(question: str, known: dict[str, list[str]]) -> list[str]:
-    """Known normalized 文号 written in the question in any bracket/spacing variant."""
-    text = squash(question)
-    text = DOC_NUMBER_RE.sub(lambda m: normalize_doc_number(m.group(0)) or m.group(0), text)
-    return [number for number in known if number in text]
-
-
 SEARCHERS = ("dense", "bm25", "units", "facts")
 
 
 class Retriever:
-    """Searchers with their fusion weights, over one index."""
+    """Searchers with their fusion weights, over one index (a `qa.corpus.Corpus`)."""
 
-    def __init__(self, data: IndexData, searchers: Sequence[tuple[Searcher, float]], depth: int = 40,
+    def __init__(self, data: Corpus, searchers: Sequence[tuple[Searcher, float]], depth: int = 40,
                  rrf_k: int = 60) -> None:
         if not searchers:
             raise InputError("a Retriever needs at least one searcher (dense and/or bm25).")
@@ -228,18 +223,15 @@ class Retriever:
         self.searchers = list(searchers)
         self.depth = depth
         self.rrf_k = rrf_k
-        self.doc_of_row = [data.documents[c.doc_id] for c in data.chunks]
-        self.rows_of_doc: dict[str, list[int]] = {}
-        for row, chunk in enumerate(data.chunks):
-            self.rows_of_doc.setdefault(chunk.doc_id, []).append(row)
-        self.docs_by_number: dict[str, list[str]] = {}
-        for doc in data.documents.values():
-            if doc.doc_number_norm:
-                self.docs_by_number.setdefault(doc.doc_number_norm, []).append(doc.doc_id)
-        self.years = {doc.issue.year for doc in data.documents.values()}
+        self.years = data.years()
+        self._seen = threading.local()  # the documents this thread's last search ranked (`candidate_docs`)
+
+    def doc_numbers(self, question: str) -> list[str]:
+        """Known 文号 written in the question."""
+        return self.data.numbers_in(question)
 
     @classmethod
-    def from_settings(cls, data: IndexData, embedder: Embedder | None, settings: Settings,
+    def from_settings(cls, data: Corpus, embedder: Embedder | None, settings: Settings,
                       kinds: Sequence[str] = SEARCHERS) -> Retriever:
         """`kinds`: which searchers to run, e.g. ("bm25",) for BM25 only (no embedding at all)."""
         unknown = [k for k in kinds if k not in SEARCHERS]
@@ -248,6 +240,11 @@ class Retriever:
         searchers: list[tuple[Searcher, float]] = []
         if "dense" in kinds and embedder is None:
             raise InputError("dense search needs an embedder; pass one or use kinds=('bm25',).")
+        if not data.whole:  # the store layout: its own searchers (qa/store_search.py)
+            from .store_search import store_searchers
+
+            return cls(data, store_searchers(data, embedder, settings, kinds),
+                       depth=max(settings.dense_k, settings.bm25_k), rrf_k=settings.rrf_k)
         if settings.backend != "local" and "dense" in kinds and "bm25" in kinds:
             from .backend import hybrid_searcher  # dense + BM25 as one hybrid search in the backend
 
@@ -267,15 +264,7 @@ class Retriever:
         return cls(data, searchers, depth=max(settings.dense_k, settings.bm25_k), rrf_k=settings.rrf_k)
 
     def mask(self, filters: Filters) -> np.ndarray | None:
-        if not filters.active:
-            return None
-        mask = np.array([filters.accepts(d) for d in self.doc_of_row], dtype=bool)
-        if not mask.any():
-            raise InputError(f"no document matches the filters ({filters.describe()}); "
-                             f"years in the index: {sorted(self.years)}; widen the filters.",
-                             zh=f"没有文件符合筛选条件（{filters.describe()}）；索引中的年份："
-                                f"{'、'.join(map(str, sorted(self.years)))}。请放宽筛选条件。")
-        return mask
+        return self.data.filter_mask(filters)
 
     def search(self, question: str, filters: Filters | None = None, k: int = 5,
                extra_queries: tuple[str, ...] = (), per_doc: int = 2) -> list[Hit]:
@@ -285,11 +274,15 @@ class Retriever:
         ranks: dict[str, dict[int, int]] = {}
         prefused: list[tuple[Ranking, float]] = []
         for query in (question, *extra_queries):
+            candidates: set[int] = set()
             for searcher, weight in self.searchers:
                 if hasattr(searcher, "search_filtered"):
                     ranking = searcher.search_filtered(query, filters or Filters(), self.depth)
+                elif hasattr(searcher, "search_rows"):  # scores the rows the searchers before it found
+                    ranking = searcher.search_rows(query, sorted(candidates), mask, self.depth)
                 else:
                     ranking = searcher.search(query, mask, self.depth)
+                candidates.update(ranking.rows)
                 if ranking.fused:
                     prefused.append((ranking, weight))
                 else:
@@ -303,13 +296,18 @@ class Retriever:
         for ranking, weight in prefused:
             for row in ranking.rows:
                 fused[row] = fused.get(row, 0.0) + weight * ranking.scores[row]
-        self._prefer(fused, question, mask)
+        chunks = self._prefer(fused, question, mask)
         rows = sorted(fused, key=lambda r: -fused[r])
+        self._seen.docs = list(dict.fromkeys(chunks[r].doc_id for r in rows))
         dense, bm25 = best.get("dense", {}), best.get("bm25", {})
-        hits = [Hit(chunk=self.data.chunks[r], score=fused[r], dense_rank=ranks.get("dense", {}).get(r),
+        hits = [Hit(chunk=chunks[r], score=fused[r], dense_rank=ranks.get("dense", {}).get(r),
                     bm25_rank=ranks.get("bm25", {}).get(r), dense_score=dense.get(r), bm25_score=bm25.get(r))
                 for r in rows]
         return diversify(hits, k, per_doc)
+
+    def candidate_docs(self) -> list[str]:
+        """The documents of every row the last search in this thread ranked, best first."""
+        return getattr(self._seen, "docs", [])
 
     @property
     def dense(self) -> DenseSearcher | None:
@@ -325,21 +323,23 @@ class Retriever:
             if hasattr(searcher, "query_vector"):
                 searcher._cache.clear()
 
-    def _prefer(self, fused: dict[int, float], question: str, mask: np.ndarray | None) -> None:
-        """文号 written in the question: that document's chunks first. A year: that year's documents."""
-        routed = [doc_id for n in doc_numbers_in(question, self.docs_by_number)
-                  for doc_id in self.docs_by_number[n]]
+    def _prefer(self, fused: dict[int, float], question: str, mask: np.ndarray | None) -> dict[int, Chunk]:
+        """文号 written in the question: that document's chunks first. A year: that year's documents.
+        Returns the chunks of the fused rows (read once, here)."""
+        routed = [doc_id for n in self.data.numbers_in(question) for doc_id in self.data.docs_with_number(n)]
         top = max(fused.values(), default=1.0)
         for doc_id in routed:
-            for i, row in enumerate(self.rows_of_doc.get(doc_id, ())):
+            for i, row in enumerate(self.data.doc_rows(doc_id)):
                 if mask is None or mask[row]:
                     fused[row] = fused.get(row, 0.0) + top * DOC_ROUTE_BOOST / (1 + 0.1 * i)
+        chunks = dict(zip(fused, self.data.chunks_at(list(fused))))
         years = {int(y) for y in _YEAR.findall(nfkc(question))} & self.years
         if years and not routed:
             for row in fused:
-                doc = self.doc_of_row[row]
+                doc = self.data.document(chunks[row].doc_id)
                 if doc.issue.year in years or (doc.date or "")[:4] in {str(y) for y in years}:
                     fused[row] *= YEAR_BOOST
+        return chunks
 
 
 def diversify(hits: list[Hit], k: int, per_doc: int) -> list[Hit]:
@@ -360,7 +360,7 @@ def diversify(hits: list[Hit], k: int, per_doc: int) -> list[Hit]:
     return chosen + rest[: k - len(chosen)]
 
 
-def merge_adjacent(hits: list[Hit], data: IndexData) -> list[Hit]:
+def merge_adjacent(hits: list[Hit], data: Corpus) -> list[Hit]:
     """Join hits on neighbouring chunks of the same document and section into one passage."""
     merged: list[Hit] = []
     for hit in hits:
@@ -370,7 +370,7 @@ def merge_adjacent(hits: list[Hit], data: IndexData) -> list[Hit]:
                     0 <= b.start - a.end <= 2 or 0 <= a.start - b.end <= 2 or
                     (a.start < b.end and b.start < a.end)):
                 start, end = min(a.start, b.start), max(a.end, b.end)
-                doc = data.documents[a.doc_id]
+                doc = data.document(a.doc_id)
                 chunk = Chunk(chunk_id=a.chunk_id if a.start <= b.start else b.chunk_id, doc_id=a.doc_id,
                               section=a.section, start=start, end=end, text=doc.text(start, end), header=a.header)
                 merged[i] = Hit(chunk=chunk, score=max(other.score, hit.score), dense_rank=other.dense_rank,

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from urllib.parse import quote
 
-from .index import IndexData
+from .corpus import Corpus
 from .pdf import page_map
 from .reader.units import Unit
 from .text import squash
@@ -18,30 +18,33 @@ _BODY = re.compile(r"[\u4e00-\u9fff“”（）()]{2,40}?(?:领导小组|工作�
 
 
 class Sources:
-    def __init__(self, data: IndexData) -> None:
+    def __init__(self, data: Corpus) -> None:
         self.data = data
-        self.rows_of_doc: dict[str, list[int]] = {}
-        for row, chunk in enumerate(data.chunks):
-            self.rows_of_doc.setdefault(chunk.doc_id, []).append(row)
-        self.by_id = {c.chunk_id: c for c in data.chunks}
+
+    def chunks_of(self, doc_id: str) -> list[Chunk]:
+        """A document's chunks in row order."""
+        return self.data.chunks_at(self.data.doc_rows(doc_id))
+
+    def by_id(self, chunk_id: str) -> Chunk | None:
+        row = self.data.row_of(chunk_id)
+        return None if row is None else self.data.chunks_at([row])[0]
 
     def holder(self, doc_id: str, start: int, end: int) -> Chunk | None:
         """The indexed chunk that holds a span (evidence passages may be merged neighbours)."""
-        chunks = [self.data.chunks[r] for r in self.rows_of_doc.get(doc_id, [])]
+        chunks = self.chunks_of(doc_id)
         holders = [c for c in chunks if c.start <= start < c.end]
         return next((c for c in holders if end <= c.end), holders[0] if holders else None)
 
     def following(self, chunk: Chunk, limit: int = 2) -> list[Chunk]:
         """Up to `limit` chunks of the same document right after `chunk` (which may be a merge of
         neighbours): a list that goes on past the end of the passage found."""
-        rows = self.rows_of_doc.get(chunk.doc_id, [])
-        after = [self.data.chunks[r] for r in rows if self.data.chunks[r].start >= chunk.end]
+        after = [c for c in self.chunks_of(chunk.doc_id) if c.start >= chunk.end]
         return sorted(after, key=lambda c: c.start)[:limit]
 
     def cite(self, chunk: Chunk, start: int, end: int, n: int) -> Citation:
         """Citation of the source span [start, end) of a passage: quote = exactly that text; the
         URL opens the document with the span highlighted."""
-        doc = self.data.documents[chunk.doc_id]
+        doc = self.data.document(chunk.doc_id)
         source = self.holder(doc.doc_id, start, end) or chunk
         return Citation(n=n, doc_id=doc.doc_id, title=doc.title, doc_number=doc.doc_number_norm,
                         issue=doc.issue.label, page=self.page(doc, start), section=source.section, quote=doc.text(start, end),
@@ -59,11 +62,11 @@ class Sources:
 
     def lead(self, doc_id: str) -> tuple[Unit, str] | None:
         """The title block (title + 文号) of a document as a unit, and its label "文号《title》"."""
-        doc = self.data.documents[doc_id]
-        rows = self.rows_of_doc.get(doc_id)
+        doc = self.data.document(doc_id)
+        rows = self.data.doc_rows(doc_id)
         if not rows:
             return None
-        first = self.data.chunks[rows[0]]
+        first = self.data.chunks_at(rows[:1])[0]
         end = min(doc.body_start, first.end)
         while end > doc.start and doc.text(end - 1, end).isspace():
             end -= 1
@@ -77,9 +80,9 @@ class Sources:
         from .reader.units import split_units
 
         groups: list[str] = []
-        for row in self.rows_of_doc.get(doc_id, []):
+        for chunk in self.chunks_of(doc_id):
             lead = None
-            for unit in split_units(self.data.chunks[row], 0):
+            for unit in split_units(chunk, 0):
                 if is_lead_in(unit.text) and _BODY.search(unit.text):
                     lead = re.sub(r"^.*?(?:成立|设立|组建)", "", squash(_BODY.search(unit.text).group(0)))
                 elif lead and fills_slot(unit.text, slot) and lead not in groups:
@@ -89,7 +92,7 @@ class Sources:
     def closest(self, hits: Sequence[Hit], limit: int = 3, exclude: Sequence[str] = ()) -> tuple[str, ...]:
         seen: list[Document] = []
         for hit in hits:
-            doc = self.data.documents[hit.chunk.doc_id]
+            doc = self.data.document(hit.chunk.doc_id)
             if doc not in seen and doc.doc_id not in exclude:
                 seen.append(doc)
         return tuple(label(d) for d in seen[:limit])

@@ -202,12 +202,11 @@ TWO_GROUPS = ("成立阳泉市防汛抗旱指挥部：\n指挥长：\t张三\t�
 
 
 def test_follow_up_about_a_post_in_a_document_with_two_bodies_asks_which():
-    from types import SimpleNamespace
-
     from qa.api import Assistant
+    from qa.index import IndexData
     from qa.sources import Sources
 
-    data = SimpleNamespace(chunks=[chunk(TWO_GROUPS)], documents={})
+    data = IndexData(manifest={}, documents={}, chunks=[chunk(TWO_GROUPS)], vectors=None, dense=None, lexical=None)
     sources = Sources(data)
     assert sources.groups_with("d1", "副指挥长") == ["阳泉市防汛抗旱指挥部", "阳泉市抗震救灾指挥部"]
     assistant = object.__new__(Assistant)

@@ -35,7 +35,7 @@ class FactBase:
         self.by_doc: dict[str, list[Fact]] = {}
         for fact in self.facts:
             self.by_doc.setdefault(fact.doc_id, []).append(fact)
-        self._keys = [self._key(f) for f in self.facts]
+        self._keys: list[str] | None = None  # for `search`, made on its first call
 
     @staticmethod
     def _key(fact: Fact) -> str:
@@ -54,6 +54,8 @@ class FactBase:
             raise ValueError(f"unknown fact kind {kind!r}: use one of {', '.join(KINDS)}")
         words = [squash(w) for w in text.split() if w.strip()]
         words = [(w, [squash(a) for a in unit_aliases(w)]) for w in words]
+        if self._keys is None:
+            self._keys = [self._key(f) for f in self.facts]
         found = []
         for fact, key in zip(self.facts, self._keys):
             if kind and fact.kind != kind:

@@ -28,24 +28,39 @@ class FactSearcher:
             row = next((r for r in rows_of_doc.get(fact.doc_id, ()) if data.chunks[r].start <= fact.start
                         < data.chunks[r].end), None)
             if row is not None:
-                names = f"{fact.subject} {fact.parent or ''} {fact.detail or ''}"
-                self.entries.append((fact, row, names, titles.get(fact.doc_id, "")))
+                self.entries.append(entry(fact, row, titles.get(fact.doc_id, "")))
 
     def search(self, query: str, mask: np.ndarray | None, k: int):
-        from ..retrieve import Ranking
+        return rank_entries(self.name, asked(query), self.entries, mask, k)
 
-        q = analyse(query)
-        wanted = set(asked_roles(q)) | set(asked_fields(q))
-        pairs = topic(q)
-        if not wanted or not pairs:
-            return Ranking(self.name, ())
-        literal = topic(q, literal=True) or pairs
-        scores: dict[int, float] = {}
-        for fact, row, names, title in self.entries:
-            if fact.role not in wanted or (mask is not None and not mask[row]):
-                continue
-            score = max(share(pairs, names, title), share(literal, names, title))
-            if score >= MIN_SHARE and score > scores.get(row, 0.0):
-                scores[row] = score
-        rows = sorted(scores, key=lambda r: -scores[r])[:k]
-        return Ranking(self.name, tuple(rows), {r: scores[r] for r in rows})
+
+def asked(query: str) -> tuple[set[str], list, list] | None:
+    """The posts/fields a question asks about and its topic (as pairs, and literal); None: no record can rank."""
+    q = analyse(query)
+    wanted = set(asked_roles(q)) | set(asked_fields(q))
+    pairs = topic(q)
+    if not wanted or not pairs:
+        return None
+    return wanted, pairs, topic(q, literal=True) or pairs
+
+
+def entry(fact: Fact, row: int, title: str) -> tuple[Fact, int, str, str]:
+    return fact, row, f"{fact.subject} {fact.parent or ''} {fact.detail or ''}", title
+
+
+def rank_entries(name: str, question, entries, mask: np.ndarray | None, k: int):
+    """Rows holding the records that match what the question asks (`asked`), best first."""
+    from ..retrieve import Ranking
+
+    if question is None:
+        return Ranking(name, ())
+    wanted, pairs, literal = question
+    scores: dict[int, float] = {}
+    for fact, row, names, title in entries:
+        if fact.role not in wanted or (mask is not None and not mask[row]):
+            continue
+        score = max(share(pairs, names, title), share(literal, names, title))
+        if score >= MIN_SHARE and score > scores.get(row, 0.0):
+            scores[row] = score
+    rows = sorted(scores, key=lambda r: -scores[r])[:k]
+    return Ranking(name, tuple(rows), {r: scores[r] for r in rows})
