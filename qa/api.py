@@ -13,7 +13,7 @@ from .config import Settings, load_settings
 from .contract import answer_to_dict, clean_question  # noqa: F401 - re-exported: the API's contract
 from .embed import Embedder, load_embedder
 from .generate import Writer, write
-from .corpus import Corpus, DocFacts, DocFields
+from .corpus import Corpus, DocFacts, DocFields, Facets
 from .index import open_index
 from .facts import Fact, FactBase
 from .facts.answer import structured_facts
@@ -84,8 +84,16 @@ class Assistant:
         data = open_index(settings)
         return cls(settings, data, embedder or load_embedder(settings))
 
-    def documents(self) -> list[Document]:
-        return list(self.data.documents_sorted())
+    def documents(self, offset: int = 0, limit: int | None = None) -> list[Document]:
+        """The documents by (year, issue, position); `limit` of them from the `offset`-th (a page:
+        a store-layout index may hold ~100k documents, each read with its text)."""
+        if limit is None:
+            return list(self.data.documents_sorted())
+        return self.data.documents_page(offset, limit)
+
+    def facets(self) -> Facets:
+        """Years, issues, categories and cities to filter by, and the number of documents."""
+        return self.data.facets()
 
     def document(self, doc_id: str) -> Document | None:
         return self.data.document(doc_id)

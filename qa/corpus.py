@@ -7,6 +7,8 @@ same code serves 1,223 chunks from lists and a million from disk."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Protocol
 
@@ -20,6 +22,27 @@ if TYPE_CHECKING:
     from .facts import Fact
     from .lexical import IdfTable
     from .retrieve import Filters
+
+
+@dataclass(frozen=True)
+class Facets:
+    """What the documents can be filtered by (the chat's filter lists), without reading them."""
+
+    years: tuple[int, ...]  # newest first
+    issues: tuple[str, ...]  # 2022年第4期 labels, newest first
+    categories: tuple[str, ...]
+    cities: tuple[str, ...]
+    n_documents: int
+
+    @classmethod
+    def of(cls, rows: Iterable[tuple[int, int, str | None, str]]) -> Facets:
+        """From (year, issue number, category, city) rows, one per document or per distinct value."""
+        rows = list(rows)
+        issues = sorted({(y, n) for y, n, _, _ in rows}, reverse=True)
+        return cls(years=tuple(sorted({y for y, _, _, _ in rows}, reverse=True)),
+                   issues=tuple(f"{y}年第{n}期" for y, n in issues),
+                   categories=tuple(sorted({c for _, _, c, _ in rows if c})),
+                   cities=tuple(sorted({c for _, _, _, c in rows if c})), n_documents=len(rows))
 
 
 class Corpus(Protocol):
@@ -44,6 +67,12 @@ class Corpus(Protocol):
 
     def documents_sorted(self) -> Iterator[Document]:
         """Every document by (year, issue number, offset): `qa docs`, the chat's document list."""
+
+    def documents_page(self, offset: int, limit: int) -> list[Document]:
+        """`limit` documents from the `offset`-th in that order (GET /api/documents pages)."""
+
+    def facets(self) -> Facets:
+        """Years, issues, categories and cities of the documents, and how many there are."""
 
     def n_chunks_by_doc(self) -> dict[str, int]: ...
 
@@ -155,6 +184,12 @@ class ListView:
 
     def documents_sorted(self) -> Iterator[Document]:
         return iter(sorted(self.documents.values(), key=lambda d: (d.issue.year, d.issue.number, d.start)))
+
+    def documents_page(self, offset: int, limit: int) -> list[Document]:
+        return list(islice(self.documents_sorted(), offset, offset + limit))
+
+    def facets(self) -> Facets:
+        return Facets.of((d.issue.year, d.issue.number, d.category, d.city) for d in self.documents.values())
 
     def years(self) -> set[int]:
         return self._lookups()["years"]

@@ -100,6 +100,18 @@ class DocTable:
     def years(self) -> set[int]:
         return {y for (y,) in self.db.execute("SELECT DISTINCT year FROM documents")}
 
+    def page(self, offset: int, limit: int) -> list[Document]:
+        """`limit` documents from the `offset`-th by (year, issue number, offset)."""
+        return [_document(meta, body) for meta, body in self.db.execute(
+            "SELECT meta, body FROM documents ORDER BY year, number, start LIMIT ? OFFSET ?", (limit, offset))]
+
+    def facet_rows(self) -> tuple[list[tuple[int, int, str | None, str]], int]:
+        """Distinct (year, issue number, category, city) of the documents, and how many documents:
+        one pass over the metadata column, no document bodies read."""
+        rows = self.db.execute("SELECT year, number, json_extract(meta, '$.category'), json_extract(meta, '$.city'), "
+                               "COUNT(*) FROM documents GROUP BY 1, 2, 3, 4").fetchall()
+        return [r[:4] for r in rows], sum(r[4] for r in rows)
+
     def with_number(self, number: str) -> list[str]:
         return [d for (d,) in self.db.execute("SELECT doc_id FROM documents WHERE doc_number = ? ORDER BY rowid",
                                               (number,))]

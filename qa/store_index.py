@@ -20,11 +20,12 @@ import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from .corpus import doc_numbers_in, no_match
+from .corpus import Facets, doc_numbers_in, no_match
 from .doc_table import DB, DocMap, DocTable
 from .lexical import IdfTable
 from .types import Chunk, Document
@@ -122,6 +123,7 @@ class StoreIndex:
         self._chunks: OrderedDict[int, Chunk] = OrderedDict()
         self._lock = threading.Lock()
         self._years: set[int] | None = None
+        self._facets: Facets | None = None
         self._idf: IdfTable | None = None
         if manifest.get("n_chunks") != len(self.store) or manifest.get("dim") != self.store.meta["dim"]:
             raise ValueError(f"the manifest says {manifest.get('n_chunks')} chunks of dimension {manifest.get('dim')}, "
@@ -163,6 +165,15 @@ class StoreIndex:
 
     def documents_sorted(self) -> Iterator[Document]:
         return self.docs.sorted()
+
+    def documents_page(self, offset: int, limit: int) -> list[Document]:
+        return self.docs.page(offset, limit)
+
+    def facets(self) -> Facets:
+        if self._facets is None:
+            rows, n = self.docs.facet_rows()
+            self._facets = replace(Facets.of(rows), n_documents=n)
+        return self._facets
 
     def n_chunks_by_doc(self) -> dict[str, int]:
         table = self.store.table

@@ -52,6 +52,19 @@ def test_store_layout_answers_as_the_files_layout(both):
         store.ask(QUESTIONS[0], Filters(year=1999))
 
 
+def test_store_lists_documents_by_page_and_facets_without_reading_them_all(both):
+    files, store = both
+    every = [d.doc_id for d in files.documents()]
+    for a in (files, store):
+        assert [d.doc_id for d in a.documents(offset=1, limit=2)] == every[1:3]
+        assert a.documents(offset=len(every), limit=5) == []
+    assert store.facets() == files.facets()
+    facets = files.facets()
+    assert facets.n_documents == len(every) and facets.cities == ("阳泉市",)
+    assert list(facets.years) == sorted({d.issue.year for d in files.documents()}, reverse=True)
+    assert set(facets.issues) == {d.issue.label for d in files.documents()}
+
+
 def test_store_searchers_score_only_the_candidates(both):
     _, store = both
     names = [s.name for s, _ in store.retriever.searchers]
