@@ -1,13 +1,15 @@
 """What keeps `qa serve`'s memory flat under load (bench/load_bench.py, bench/results/load-memory-series.md).
 
-- Gradio keeps one session state per browser session (a copy of the page's config, ~50 KB) until
-  `state_session_capacity` sessions exist (default 10,000, ~0.5 GB): `bound_gradio` lowers that to
-  QA_UI_SESSIONS.
 - Gradio's queue records every chat event for its /monitoring page (up to 10,000 of them) and, after
-  each event, rebuilds a pandas summary of the whole record: `bound_gradio` keeps the record short and
-  the summary unbuilt (the page is turned off in qa/ui.py).
-- The rest is the C heap: freed memory that glibc keeps (answers allocate and free a few MB each,
-  from several threads). `HeapTrimmer` hands it back to the system every QA_TRIM_SECONDS.
+  each event, rebuilds a pandas summary of the whole record in a worker thread: the record grew for
+  the first 10,000 chat answers and the rebuilds left freed memory the allocators kept (RSS +34 % over
+  20,000 requests). `queue_bounded` keeps the record at EVENT_RECORD events and never rebuilds the
+  summary (the page itself is turned off in qa/ui.py).
+- Gradio keeps one session state per browser session (a copy of the page's config, ~50 KB) until
+  `state_session_capacity` sessions exist (default 10,000, ~0.5 GB): `queue_bounded` lowers that to
+  QA_UI_SESSIONS.
+- Freed C-heap pages glibc keeps: `HeapTrimmer` hands them back every QA_TRIM_SECONDS (14 MB lower and
+  as flat in the A/B runs of load-memory-series.md).
 """
 
 from __future__ import annotations
