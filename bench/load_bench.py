@@ -1,13 +1,14 @@
 """Load on a served gazette-qa, loopback only: N simulated users ask dev-set questions for a while,
 half through the chat's Gradio queue (the `/ask` endpoint of the chat app, the same queue and worker
 pool as the chat) and half through the REST API; optionally one LLM answer runs while an extractive
-one is timed. Reports requests, errors, p50/p95 per path and the server's RSS after warm-up and at
-the end.
+one is timed. Reports requests, errors, p50/p95 per path and the server's RSS (sampled every 5 s):
+after warm-up (the first --warmup requests under load), at the end, its highest, and from the point
+after 20 single requests before the load.
 
-    python bench/load_bench.py [--users 20] [--seconds 120] [--requests 0] [--llm]
+    python bench/load_bench.py [--users 20] [--seconds 120] [--requests 0] [--warmup 1000] [--llm]
 
 `--requests N` runs until N requests are done (for the memory check: 20,000) instead of for a time.
-Writes bench/results/load.md and load.json.
+The server is `python -m qa.cli serve` from this checkout. Writes bench/results/load.md and load.json.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-QA = str(Path(sys.executable).with_name("qa"))
 RESULTS = ROOT / "bench" / "results"
 
 
@@ -46,9 +46,13 @@ def rss_mb(pid: int) -> float:
 
 def start_server(port: int) -> subprocess.Popen:
     # all simulated users come from 127.0.0.1, which the per-client limit would count as one client
-    env = {**os.environ, "QA_API_KEY": "", "QA_ANSWER_MODE": "extractive", "QA_CLIENT_CONCURRENCY": "64"}
-    proc = subprocess.Popen([QA, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+    # `python -m qa.cli` from this checkout (ROOT first on the path), not the `qa` script installed
+    # next to the interpreter, which imports whichever checkout the venv was installed from
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    env = {**os.environ, "QA_API_KEY": "", "QA_ANSWER_MODE": "extractive", "QA_CLIENT_CONCURRENCY": "64",
+           "PYTHONPATH": path}
+    proc = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve", "--port", str(port)], env=env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 180
     while time.time() < deadline:
         try:
@@ -130,39 +134,78 @@ def llm_probe(base: str, question: str) -> dict:
     return result
 
 
+def memory_report(series: list[tuple[int, float]], rss_first: float, warmup: int) -> dict:
+    """RSS growth after warm-up: the first `warmup` requests under full load. By then the bounded
+    things have filled (Gradio's 64-event record, the 20 clients' sessions, the worker threads, the
+    query-vector cache holding ~95 % of the 348 dev questions: ~20 unseen x 1.5 KB). Also from the
+    20-request point (the old baseline) and the series' peak."""
+    after = [(n, mb) for n, mb in series if n >= warmup]
+    if not after:
+        return {}
+    (n0, base), end = after[0], after[-1][1]
+    peak = max(mb for _, mb in after)
+    return {"warmup_requests": warmup, "requests_at_warmup": n0, "rss_mb_after_warmup": base,
+            "rss_mb_end": end, "rss_mb_max_after_warmup": peak, "rss_mb_min_after_warmup": min(mb for _, mb in after),
+            "rss_growth": round(end / base - 1, 3), "rss_max_growth": round(peak / base - 1, 3),
+            "rss_mb_at_20": round(rss_first, 1), "rss_growth_from_20": round(end / rss_first - 1, 3),
+            "rss_max_growth_from_20": round(max(mb for _, mb in series) / rss_first - 1, 3)}
+
+
+def memory_lines(report: dict) -> list[str]:
+    if "rss_mb_after_warmup" not in report:
+        return ["", f"Server RSS: {report['rss_mb_at_20']} MB after 20 requests (the run ended before warm-up)."]
+    r = report
+    return ["", f"Server RSS after warm-up (the first {r['warmup_requests']} requests under load; sampled at "
+            f"{r['requests_at_warmup']}): {r['rss_mb_after_warmup']} MB; at the end {r['rss_mb_end']} MB "
+            f"({r['rss_growth']:+.1%}); highest after warm-up {r['rss_mb_max_after_warmup']} MB ({r['rss_max_growth']:+.1%}), "
+            f"lowest {r['rss_mb_min_after_warmup']} MB.",
+            f"From the 20-request point ({r['rss_mb_at_20']} MB, before any load): {r['rss_growth_from_20']:+.1%} at the "
+            f"end, {r['rss_max_growth_from_20']:+.1%} at the highest. The series (requests, MB; every 5 s) is in load.json."]
+
+
+def run_load(base: str, proc: subprocess.Popen, args, questions: list[str]) -> tuple[Tally, float, list, float]:
+    """The users' run with the server's RSS sampled every 5 s (and when warm-up ends): the tally,
+    the seconds, the series [(requests done, MB)] and the RSS after the 20 serial requests."""
+    for q in questions[:20]:  # the server's first answers (jieba, first embeddings), one at a time
+        api_ask(base, q)
+    rss_first = rss_mb(proc.pid)
+    tally, stop = Tally(), threading.Event()
+    threads = [threading.Thread(target=user, args=(n, base, questions, stop, tally, args.requests), daemon=True)
+               for n in range(args.users)]
+    started = time.time()
+    for t in threads:
+        t.start()
+    series, sampled, warm = [(0, round(rss_first, 1))], time.time(), False
+    while time.time() - started < (1e9 if args.requests else args.seconds) and not (
+            args.requests and tally.count >= args.requests):
+        time.sleep(0.5)
+        if time.time() - sampled >= 5 or (not warm and tally.count >= args.warmup):
+            warm = warm or tally.count >= args.warmup
+            series.append((tally.count, round(rss_mb(proc.pid), 1)))
+            sampled = time.time()
+    stop.set()
+    for t in threads:
+        t.join(120)
+    elapsed = time.time() - started
+    series.append((tally.count, round(rss_mb(proc.pid), 1)))
+    return tally, elapsed, series, rss_first
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=120)
     parser.add_argument("--requests", type=int, default=0, help="stop after this many requests instead")
+    parser.add_argument("--warmup", type=int, default=1000, help="requests under load before the RSS baseline")
     parser.add_argument("--llm", action="store_true", help="also time an extractive answer during an LLM one")
     args = parser.parse_args()
     questions = [json.loads(line)["question"] for line in (ROOT / "eval" / "questions.jsonl").open(encoding="utf-8")]
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    load_before = os.getloadavg()
     proc = start_server(port)
     try:
-        for q in questions[:20]:  # warm-up
-            api_ask(base, q)
-        rss_start = rss_mb(proc.pid)
-        tally, stop = Tally(), threading.Event()
-        threads = [threading.Thread(target=user, args=(n, base, questions, stop, tally, args.requests), daemon=True)
-                   for n in range(args.users)]
-        started = time.time()
-        for t in threads:
-            t.start()
-        series, sampled = [(0, round(rss_start, 1))], time.time()  # (requests done, server RSS MB)
-        while time.time() - started < (1e9 if args.requests else args.seconds) and not (
-                args.requests and tally.count >= args.requests):
-            time.sleep(0.5)
-            if time.time() - sampled >= 5:
-                series.append((tally.count, round(rss_mb(proc.pid), 1)))
-                sampled = time.time()
-        stop.set()
-        for t in threads:
-            t.join(120)
-        elapsed = time.time() - started
-        rss_end = rss_mb(proc.pid)
+        tally, elapsed, series, rss_first = run_load(base, proc, args, questions)
         probe = llm_probe(base, "自建房安全专项整治领导小组组长是谁") if args.llm else {}
     finally:
         proc.terminate()
@@ -173,14 +216,10 @@ def main() -> None:
                    "first_errors": tally.errors[path][:3]} for path in ("chat", "api")}
     report = {"date": datetime.now().isoformat(timespec="seconds"), "users": args.users, "seconds": round(elapsed, 1),
               "requests": tally.count, "per_second": round(tally.count / elapsed, 1), "paths": rows,
-              "rss_mb_after_warmup": round(rss_start, 1), "rss_mb_end": round(rss_end, 1),
-              "rss_growth": round(rss_end / rss_start - 1, 3), **probe}
-    # the caches (query vectors, question analyses, Gradio's queue) fill over the first pass over the
-    # questions under load: RSS once 10 % of the run's requests are done is a second baseline
-    after = next(((n, mb) for n, mb in series if n >= tally.count // 10), None)
-    if after and after[0]:
-        report.update(rss_mb_after_tenth=after[1], requests_at_tenth=after[0],
-                      rss_growth_after_tenth=round(rss_end / after[1] - 1, 3))
+              "load_avg_before": [round(v, 2) for v in load_before],
+              "load_avg_end": [round(v, 2) for v in os.getloadavg()],
+              "malloc_arena_max": os.environ.get("MALLOC_ARENA_MAX", ""),
+              "rss_mb_at_20": round(rss_first, 1), **memory_report(series, rss_first, args.warmup), **probe}
     report["rss_series"] = series
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "load.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -188,12 +227,9 @@ def main() -> None:
              f"({report['per_second']}/s), {report['date']}", "",
              "| path | requests | errors | p50 s | p95 s |", "|---|---:|---:|---:|---:|"]
     lines += [f"| {p} | {r['requests']} | {r['errors']} | {r['p50_s']} | {r['p95_s']} |" for p, r in rows.items()]
-    lines += ["", f"Server RSS: {report['rss_mb_after_warmup']} MB after warm-up, {report['rss_mb_end']} MB at the end "
-              f"({report['rss_growth']:+.1%})."]
-    if "rss_mb_after_tenth" in report:
-        lines.append(f"From {report['requests_at_tenth']} requests (a tenth of the run) to the end: "
-                     f"{report['rss_mb_after_tenth']} → {report['rss_mb_end']} MB ({report['rss_growth_after_tenth']:+.1%}); "
-                     f"the series (requests, MB) is in load.json.")
+    lines += memory_lines(report)
+    lines.append(f"Load average (1/5/15 min) before the server started: {report['load_avg_before']}, at the end: "
+                 f"{report['load_avg_end']}; MALLOC_ARENA_MAX={report['malloc_arena_max'] or 'unset'}.")
     if probe:
         lines.append(f"Extractive answer while an LLM answer was being written: "
                      f"{probe['extractive_during_llm_seconds']} s (the LLM answer took {probe.get('llm_seconds')} s).")

@@ -96,6 +96,12 @@ class Settings:
     api_key: str = ""
     max_request_bytes: int = 65_536  # larger API request bodies get 413
     client_concurrency: int = 4  # API requests one client may have running; more get 429 + Retry-After
+    # browser sessions whose chat state the server keeps (~50 KB each, qa/memory.py); past this the
+    # oldest is dropped (its one-document filter resets; conversations live in the browser)
+    ui_sessions: int = 1000
+    # every this many seconds `qa serve` hands the C heap's freed pages back to the system (glibc
+    # malloc_trim, qa/memory.py); 0: never
+    trim_seconds: float = 30.0
     # 👍/👎 from the chat, as JSON lines; outside index_dir (a re-ingest replaces that directory)
     feedback_path: Path = ROOT / "feedback" / "feedback.jsonl"
 
@@ -144,6 +150,7 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
     "max_question_chars": (1, None), "llm_timeout": (0, None), "llm_max_tokens": (1, None),
     "llm_threads": (1, None), "llm_queue": (0, None), "llm_ctx": (1, None), "port": (1, 65535),
     "max_request_bytes": (1024, None), "client_concurrency": (1, None),
+    "ui_sessions": (1, None), "trim_seconds": (0, 86_400),
 }
 
 

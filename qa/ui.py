@@ -15,6 +15,7 @@ from .config import Settings, load_settings
 from .docpage import document_page, not_found_page, page
 from .errors import InputError, QAError
 from .feedback import REASONS, Feedback, record
+from .memory import HeapTrimmer, queue_bounded
 from .pages import add_page_routes, page_url
 from .render import error_markdown
 from .retrieve import Filters
@@ -295,7 +296,7 @@ def build_blocks(backend: Backend, settings: Settings | None = None):
                 raise gr.Error(str(exc)) from None
 
         gr.api(ask, api_name="ask")
-    blocks.queue(default_concurrency_limit=UI_CONCURRENCY)
+    queue_bounded(blocks, UI_CONCURRENCY, settings.ui_sessions)  # memory: see qa/memory.py
     return blocks
 
 
@@ -346,7 +347,7 @@ def build_app(assistant: Assistant | Callable[[], Assistant] | None = None,
                  "auth_message": "用户名任意，密码为 QA_API_KEY / any user name; the password is QA_API_KEY"}
     return gr.mount_gradio_app(app, build_blocks(backend, settings), path="/", server_name=settings.host,
                                server_port=settings.port, css=CHAT_CSS, ssr_mode=False, js=LANG_JS,
-                               max_file_size=UPLOAD_LIMIT,
+                               max_file_size=UPLOAD_LIMIT, enable_monitoring=False, run_history=False,
                                footer_links=[{"label": "API 文档 / API docs", "url": "/docs"}], **login)
 
 
@@ -374,6 +375,7 @@ def serve(settings: Settings | None = None, host: str | None = None, port: int |
     check_exposure(host, settings)  # before binding anything
     check_port_free(host, port)
     app = build_app(settings=settings)
+    HeapTrimmer(settings.trim_seconds).start()
     print(f"公报问答 running on http://{host}:{port}  (Ctrl+C to stop); OpenAI-compatible API at "
           f"http://{host}:{port}/v1, REST API docs at /docs", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
