@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -37,6 +37,7 @@ from .types import Answer, Draft, Final
 
 MODEL_IDS = {"gazette-qa": None, "gazette-qa-extractive": "extractive", "gazette-qa-llm": "llm"}
 API_PREFIXES = ("/v1/", "/api/")
+DOCS_PAGE = 1000  # GET /api/documents: documents per page at most (a store may hold ~100k)
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin",
                     "Content-Security-Policy": "frame-ancestors 'none'; object-src 'none'; base-uri 'self'"}
 
@@ -316,12 +317,16 @@ def add_api(app: FastAPI, backend, settings: Settings) -> None:
         return absolute(answer, base_url(request))
 
     @router.get("/api/documents", tags=["REST"])
-    def documents(request: Request) -> list[dict]:
-        """Every indexed document: the fields of `qa docs --json`, plus `url` (its page)."""
+    def documents(request: Request, response: Response, offset: int = Query(0, ge=0),
+                  limit: int = Query(DOCS_PAGE, ge=1, le=DOCS_PAGE)) -> list[dict]:
+        """The indexed documents, by issue (a page: `limit` from the `offset`-th; all of the default
+        corpus' 116 fit in one): the fields of `qa docs --json`, plus `url` (its page). The
+        `X-Total-Count` header gives how many there are."""
         loaded = assistant()
         counts = loaded.data.n_chunks_by_doc()
+        response.headers["X-Total-Count"] = str(loaded.facets().n_documents)
         return [{**DocRow.of(d, counts.get(d.doc_id, 0)).__dict__, "url": f"{base_url(request)}/doc/{d.doc_id}"}
-                for d in loaded.documents()]
+                for d in loaded.documents(offset, limit)]
 
     @router.get("/api/documents/{doc_id}", tags=["REST"])
     def document(doc_id: str, request: Request) -> dict:

@@ -135,12 +135,12 @@ def build_blocks(backend: Backend, settings: Settings | None = None):
     gr = _gradio()
     settings = settings or load_settings()
     assistant, problem = backend.try_get()
-    docs = assistant.documents() if assistant else []
+    facets = assistant.facets() if assistant else None  # not the documents: a store may hold ~100k
     every = ("全部 / All", ALL)
-    years = [every] + [(str(y), str(y)) for y in sorted({d.issue.year for d in docs}, reverse=True)]
-    issues = [every] + [(label, label) for label in dict.fromkeys(d.issue.label for d in reversed(docs))]
-    categories = [every] + [(c, c) for c in sorted({d.category for d in docs if d.category})]
-    cities = sorted({d.city for d in docs})  # the city filter is shown when the index has several
+    years = [every] + [(str(y), str(y)) for y in (facets.years if facets else ())]
+    issues = [every] + [(label, label) for label in (facets.issues if facets else ())]
+    categories = [every] + [(c, c) for c in (facets.categories if facets else ())]
+    cities = list(facets.cities) if facets else []  # the city filter is shown when the index has several
     modes = available_modes(settings)
 
     with gr.Blocks(title=TITLE, analytics_enabled=False, fill_height=True) as blocks:

@@ -110,6 +110,11 @@ def test_documents_list_and_one_document(client, assistant):
             "n_chunks", "url"} <= set(docs[0])
     one = client.get(f"/api/documents/{docs[0]['doc_id']}").json()
     assert one["title"] == docs[0]["title"] and one["text"]
+    page = client.get("/api/documents", params={"offset": 1, "limit": 2})
+    assert [d["doc_id"] for d in page.json()] == [d["doc_id"] for d in docs[1:3]]
+    assert page.headers["x-total-count"] == str(len(docs)) == str(len(assistant.documents()))
+    bad = client.get("/api/documents", params={"limit": 0})
+    assert bad.status_code == 400 and "limit" in bad.json()["error"]["message"]
 
 
 def test_openapi_describes_the_api(client):
