@@ -244,9 +244,10 @@ def _baseline_load(directory: Path):
     return backend.search
 
 
-def run_child(args: list[str]) -> tuple[dict, float]:
-    """Run one step in a child process; its result and peak RSS (GB, the process and its children)."""
-    proc = subprocess.Popen([sys.executable, __file__, "--step", *args], stdout=subprocess.PIPE, text=True)
+def run_child(args: list[str], script: str = __file__) -> tuple[dict, float]:
+    """Run one step of `script` (this bench or another) in a child process; its result and peak RSS
+    (GB, the process and its children)."""
+    proc = subprocess.Popen([sys.executable, script, "--step", *args], stdout=subprocess.PIPE, text=True)
     peak = [0]
 
     def sample() -> None:

@@ -28,9 +28,7 @@ import platform
 import re
 import shutil
 import statistics
-import subprocess
 import sys
-import threading
 import time
 import zlib
 from array import array
@@ -43,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import scale_bench  # noqa: E402
 from scale_bench import CITIES, GIVEN, SIGMA, SURNAMES, YEAR, _tree_rss, percentile  # noqa: E402
 
 CITIES2 = [c for c in CITIES if len(c) == 3 and c != "阳泉市"]  # two-character short names: lengths kept
@@ -237,21 +236,8 @@ def step_ask(index_dir: str, questions: list[str]) -> dict:
 
 
 def run_child(args: list[str]) -> tuple[dict, float]:
-    proc = subprocess.Popen([sys.executable, __file__, "--step", *args], stdout=subprocess.PIPE, text=True)
-    peak = [0]
-
-    def sample() -> None:
-        while proc.poll() is None:
-            peak[0] = max(peak[0], _tree_rss(proc.pid))
-            time.sleep(0.2)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    out, _ = proc.communicate()
-    sampler.join()
-    if proc.returncode != 0:
-        raise RuntimeError(f"step {args[:2]} failed with exit code {proc.returncode}")
-    return json.loads(out.strip().splitlines()[-1]), peak[0] / 1e9
+    """One step of this bench in a child process: its result and peak RSS (GB)."""
+    return scale_bench.run_child(args, script=__file__)
 
 
 def main() -> None:

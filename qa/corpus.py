@@ -144,7 +144,21 @@ class DocFields(Mapping):
         return len(self.corpus.documents)
 
 
-class ListView:
+class UnitsView:
+    """The sentence-vector methods of both layouts (their `units`: qa.index.UnitVectors or the
+    store's UnitTable, None without sentence vectors)."""
+
+    units: object | None
+
+    @property
+    def has_units(self) -> bool:
+        return self.units is not None
+
+    def unit_similarity(self, keys: list[str], vector: np.ndarray) -> list[float | None]:
+        return self.units.similarity(keys, vector)
+
+
+class ListView(UnitsView):
     """The `Corpus` methods over loaded lists (mixed into `qa.index.IndexData`); lookups are built on
     first use and rebuilt when the lists change."""
 
@@ -211,13 +225,6 @@ class ListView:
         if not mask.any():
             raise no_match(filters, self.years())
         return mask
-
-    @property
-    def has_units(self) -> bool:
-        return self.units is not None
-
-    def unit_similarity(self, keys: list[str], vector: np.ndarray) -> list[float | None]:
-        return self.units.similarity(keys, vector)
 
     def facts_of(self, doc_ids: Iterable[str]) -> list[Fact]:
         wanted = set(doc_ids)

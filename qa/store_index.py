@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .corpus import Facets, doc_numbers_in, no_match
+from .corpus import Facets, UnitsView, doc_numbers_in, no_match
 from .doc_table import DB, DocMap, DocTable
 from .lexical import IdfTable
 from .types import Chunk, Document
@@ -101,7 +101,7 @@ class UnitTable:
         return [float(next(sims)) if f else None for f in found]
 
 
-class StoreIndex:
+class StoreIndex(UnitsView):
     """A store-layout generation, opened lazily (a `qa.corpus.Corpus`)."""
 
     whole = False
@@ -203,13 +203,6 @@ class StoreIndex:
         if mask is not None and not mask.any():
             raise no_match(filters, self.years())
         return mask
-
-    @property
-    def has_units(self) -> bool:
-        return self.units is not None
-
-    def unit_similarity(self, keys: list[str], vector: np.ndarray) -> list[float | None]:
-        return self.units.similarity(keys, vector)
 
     def facts_of(self, doc_ids: Iterable[str]):
         return self.docs.facts_of(doc_ids)
