@@ -24,6 +24,27 @@ _FIELDS = ("chunk_id", "doc_id", "section", "start", "end", "text", "header", "c
            "category", "issuer", "source")
 
 
+class ReadConnections:
+    """Read-only SQLite connections to one file, one per thread. The first is opened at once and
+    shared: threads that start reading after a newer `qa ingest` removed this generation's files use
+    it, as memory maps keep reading removed files."""
+
+    def __init__(self, path: Path) -> None:
+        self.uri = f"file:{path}?mode=ro"
+        self._local = threading.local()
+        self._first = sqlite3.connect(self.uri, uri=True, check_same_thread=False)
+
+    def get(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = sqlite3.connect(self.uri, uri=True, check_same_thread=False)
+            except sqlite3.OperationalError:  # the file was replaced (a new index): the first one still reads
+                conn = self._first
+            self._local.conn = conn
+        return conn
+
+
 class ChunkTable:
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
@@ -31,10 +52,7 @@ class ChunkTable:
         self.values: dict[str, list[str]] = meta["values"]
         self.n = int(meta["n"])
         self.codes = {name: np.load(self.directory / f"{name}.npy", mmap_mode="r") for name in (*CODED, "year")}
-        self._local = threading.local()  # one SQLite connection per thread
-        # opened now and shared (read only): threads that start reading after a newer `qa ingest` removed
-        # this generation's files use it, as memory maps keep reading removed files
-        self._first = sqlite3.connect(f"file:{self.directory / DB}?mode=ro", uri=True, check_same_thread=False)
+        self._connections = ReadConnections(self.directory / DB)
         self._masks: dict[object, np.ndarray] = {}
 
     def __len__(self) -> int:
@@ -42,14 +60,7 @@ class ChunkTable:
 
     @property
     def db(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            try:
-                conn = sqlite3.connect(f"file:{self.directory / DB}?mode=ro", uri=True, check_same_thread=False)
-            except sqlite3.OperationalError:  # the file was replaced (a new index): the one opened first still reads
-                conn = self._first
-            self._local.conn = conn
-        return conn
+        return self._connections.get()
 
     @classmethod
     def write(cls, directory: Path, records: Iterable[ChunkRecord], batch: int = 5000) -> ChunkTable:

@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
+from .chunk_table import ReadConnections
 from .facts import Fact
 from .store import _section, document_to_dict
 from .types import Document, Issue
@@ -28,24 +29,14 @@ class DocTable:
         self.path = Path(path)
         if not self.path.is_file():
             raise FileNotFoundError(f"{self.path} is missing")
-        self._local = threading.local()
-        # opened now and shared (read only): threads that start reading after a newer `qa ingest` removed
-        # this generation's files use it, as memory maps keep reading removed files
-        self._first = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        self._connections = ReadConnections(self.path)
         self._cache: OrderedDict[str, Document | None] = OrderedDict()
         self._facts: OrderedDict[str, tuple[Fact, ...]] = OrderedDict()
         self._lock = threading.Lock()
 
     @property
     def db(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            try:
-                conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
-            except sqlite3.OperationalError:  # the file was replaced (a new index): the one opened first still reads
-                conn = self._first
-            self._local.conn = conn
-        return conn
+        return self._connections.get()
 
     @classmethod
     def write(cls, path: Path, documents: Iterable[Document], facts: Iterable[Fact],
