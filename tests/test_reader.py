@@ -423,12 +423,24 @@ def test_figures_relative_to_the_asked_quantity_do_not_answer_it():
 
 def test_chinese_terms_written_in_an_english_question_must_be_in_the_evidence():
     from qa.reader.question import analyse
-    from qa.reader.refusal import unmatched_terms, written_terms
+    from qa.reader.refusal import unmatched_terms
 
     tiers = analyse("What contribution tiers (缴费档次) can individuals choose?")
-    assert written_terms(tiers) == ["缴费档次"]
+    assert tiers.written == ("缴费档次",)
     assert unmatched_terms(tiers, ["个人缴费给予每人每年30元补贴"]) == ["缴费档次"]
     sewage = analyse("In the 污水提质增效 three-year plan, who leads new sewer pipes?")
     assert unmatched_terms(sewage, ["城镇污水处理提质增效三年行动方案"]) == []  # an abbreviation passes
-    assert written_terms(analyse("What's the 文号 of the plan?")) == []  # a question word
-    assert written_terms(analyse("缴费档次有哪些")) == []  # Chinese questions: support and specifics do this
+    assert analyse("What's the 文号 of the plan?").written == ()  # a question word
+    assert analyse("缴费档次有哪些").written == ()  # Chinese questions: support and specifics do this
+
+
+def test_the_new_refusals_say_why_in_the_question_language():
+    from qa.reader.messages import refusal_text
+    from qa.reader.refusal import Refusal
+
+    assert "第七次" in refusal_text(Refusal("ordinal_conflict", "第七次"), english=False)
+    assert "the 第七次" in refusal_text(Refusal("ordinal_conflict", "第七次"), english=True)
+    assert "具体的医院" in refusal_text(Refusal("kind_missing", "医院|hospital"), english=False)
+    assert "no hospital" in refusal_text(Refusal("kind_missing", "医院|hospital"), english=True)
+    assert "在基准费率基础上的调整" in refusal_text(Refusal("relative_only", "基准费率"), english=False)
+    assert "relative to the 基准费率" in refusal_text(Refusal("relative_only", "基准费率"), english=True)

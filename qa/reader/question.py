@@ -42,6 +42,7 @@ class Analysis:
     count: int | None = None  # how many items a list question expects ("哪五块牌子", "which two towns")
     counted: str = ""  # what a Chinese list question counts: "国家重点镇" of "5个国家重点镇是哪几个"
     kinds: tuple[tuple[re.Pattern[str], str, str], ...] = ()  # named things asked for (医院): names, zh, en
+    written: tuple[str, ...] = ()  # Chinese terms an English question writes out ("tiers (缴费档次)")
 
 
 def question_type(question: str) -> str:
@@ -145,8 +146,18 @@ def analyse(question: str) -> Analysis:
         bigrams=bigrams(question), parts=asked_parts(question), qtypes=question_types(question),
         measures=tuple(a for q, a in question_lexicon().measures if q.search(question)),
         kinds=tuple((a, zh, en) for q, a, zh, en in question_lexicon().kinds if q.search(question)),
+        written=written_terms(question),
         count=asked_count(question) if qtype in ("list", "procedure") else None,
         counted=counted_noun(question) if qtype in ("list", "procedure") else "")
+
+
+def written_terms(question: str) -> tuple[str, ...]:
+    """The Chinese terms an English question writes out ("contribution tiers (缴费档次)"): the user's
+    own name for what is asked, without asking words (是谁) and question words (文号)."""
+    if not is_english(question):
+        return ()
+    text = question_lexicon().asking.sub(" ", nfkc(question))
+    return tuple(t for t in dict.fromkeys(re.findall(r"[\u4e00-\u9fff]{2,}", text)) if question_type(t) == "general")
 
 
 COUNTERS = "个块家项类处条种座所位名件"  # measure words of counted items: 五块牌子, 5个重点镇

@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..lexical import IdfTable
-from ..lexicon import places, question_lexicon, unit_aliases
+from ..lexicon import places, unit_aliases
 from ..text import DOC_NUMBER_RE, nfkc, squash
 from ..types import Hit
-from .question import Analysis, has_term, question_type
+from .question import Analysis, chinese_number, has_term
+from .spans import asked_quantities
 from .units import overlap
 
 SUPPORT_TOP = 3  # passages whose text counts as the evidence for support and specifics
@@ -42,35 +43,26 @@ def missing_specifics(q: Analysis, hits: Sequence[Hit], top: int = SUPPORT_TOP) 
     together (第四次 in one passage and 2023 in another do not answer a question about both),
     acronyms (GDP, 5G) that no passage holds, and Chinese terms of an English question that no
     passage read holds (most of)."""
-    flats = [squash(f"{h.chunk.header} {h.chunk.text}").lower() for h in hits[:top]]
+    read = [squash(f"{h.chunk.header} {h.chunk.text}").lower() for h in hits]  # every passage the reader reads
+    flats = read[:top]
     best = max(flats, key=lambda f: sum(has_term(t, f) for t in q.critical), default="")
     missing = [t for t in q.critical if not has_term(t, best)]
     acronyms = [t for t in q.content if t.isascii() and not t.isdigit()]  # GDP, 5G: somewhere in the evidence
     aliases = {t: [a.lower() for a in unit_aliases(t.upper())] for t in acronyms}  # DIP -> its full name
     absent = [t for t in acronyms if not any(t in f or any(a in f for a in aliases[t]) for f in flats)]
     written = {w.lower(): w for w in re.findall(r"[A-Za-z0-9]+", nfkc(q.text))}  # as the question writes it
-    read = [squash(f"{h.chunk.header} {h.chunk.text}").lower() for h in hits]  # every passage the reader reads
     return missing + [written.get(t, t) for t in absent] + unmatched_terms(q, read)
 
 
 TERM_SHARE = 0.5  # of a Chinese term's character pairs that one passage must hold
 
 
-def written_terms(q: Analysis) -> list[str]:
-    """The Chinese terms an English question writes out ("contribution tiers (缴费档次)"): the user's
-    own name for what is asked, without asking words (是谁) and question words (文号)."""
-    if not q.english:
-        return []
-    text = question_lexicon().asking.sub(" ", nfkc(q.text))
-    return [t for t in dict.fromkeys(re.findall(r"[\u4e00-\u9fff]{2,}", text)) if question_type(t) == "general"]
-
-
 def unmatched_terms(q: Analysis, flats: Sequence[str]) -> list[str]:
-    """Chinese terms written in an English question of which no passage holds at least TERM_SHARE
-    of the character pairs: an abbreviation (污水提质增效 for 污水处理提质增效) passes, a term the
-    gazettes never use (缴费档次: only 缴费 is there) does not."""
+    """Chinese terms written in an English question (`Analysis.written`) of which no passage holds at
+    least TERM_SHARE of the character pairs: an abbreviation (污水提质增效 for 污水处理提质增效) passes,
+    a term the gazettes never use (缴费档次: only 缴费 is there) does not."""
     missing = []
-    for term in written_terms(q):
+    for term in q.written:
         pairs = {a + b for a, b in zip(term, term[1:])}
         if max((sum(p in f for p in pairs) / len(pairs) for f in flats), default=0.0) < TERM_SHARE:
             missing.append(term)
@@ -151,16 +143,12 @@ def conflicting_ordinal(q: Analysis, passage: str, title: str) -> str | None:
     return None
 
 
+_NUMERALS = {chinese_number(n): str(n) for n in range(1, 100)}
+
+
 def _arabic(numeral: str) -> str:
-    """第十二 and 第12 alike: a Chinese numeral up to 99 as digits."""
-    if numeral.isdigit():
-        return str(int(numeral))
-    digits = "一二三四五六七八九"
-    tens, _, ones = numeral.rpartition("十")
-    if "十" not in numeral:
-        return str(digits.index(numeral) + 1) if len(numeral) == 1 and numeral in digits else numeral
-    value = (digits.index(tens) + 1 if tens in digits and tens else 1) * 10 + (digits.index(ones) + 1 if ones else 0)
-    return str(value)
+    """第十二 and 第12 alike: a numeral up to 99 as digits (others as written)."""
+    return str(int(numeral)) if numeral.isdigit() else _NUMERALS.get(numeral, numeral)
 
 
 _NAME_START = re.compile(r"[，。；、：,;:\s（(“”\"]")
@@ -173,20 +161,19 @@ def missing_kind(q: Analysis, texts: Sequence[str]) -> tuple[str, str] | None:
     哪几家") or generic (各医院, 相关企业). Returns (zh, en) of the kind, or None."""
     asked = squash(q.text)
     for names, zh, en in q.kinds:
-        named = False
-        for text in texts:
-            flat = squash(text)
-            for m in names.finditer(flat):
-                before = _GENERIC.sub("", _NAME_START.split(flat[max(0, m.start() - 14):m.start()])[-1])
-                echoed = next((n for n in range(len(before), 1, -1) if before[-n:] in asked), 0)
-                if len(before) >= 2 and not echoed:
-                    named = True
-                    break
-            if named:
-                break
-        if not named:
+        if not any(_names_one(names, squash(text), asked) for text in texts):
             return zh, en
     return None
+
+
+def _names_one(names: re.Pattern[str], flat: str, asked: str) -> bool:
+    """A mention of the kind whose words before it (back to a delimiter, generic words dropped) are
+    at least two characters and do not end with words of the question."""
+    for m in names.finditer(flat):
+        before = _GENERIC.sub("", _NAME_START.split(flat[max(0, m.start() - 14):m.start()])[-1])
+        if len(before) >= 2 and not any(before[-n:] in asked for n in range(2, len(before) + 1)):
+            return True
+    return False
 
 
 _CHANGE = re.compile(r"提高|降低|上浮|下浮|浮动|幅度|调整|增加|减少|\b(?:increase|decrease|raise|lower|adjust|float|change)", re.I)
@@ -198,10 +185,8 @@ def relative_only(q: Analysis, unit_text: str) -> str | None:
     Returns the quantity; None when the question asks for a change itself."""
     if q.qtype != "number" or _CHANGE.search(q.text):
         return None
-    from .spans import asked_quantities
-
     flat = squash(unit_text)
-    for head in dict.fromkeys([*asked_quantities(q.text), *written_terms(q)]):
+    for head in dict.fromkeys([*asked_quantities(q.text), *q.written]):
         if len(head) >= 2 and head in flat and not re.search(rf"{re.escape(head)}(?!的?基础上)", flat):
             return head
     return None

@@ -154,12 +154,12 @@ def read_sentences(q: Analysis, ev: Evidence, tools: Tools) -> Candidate | None:
         ordinal = conflicting_ordinal(q, first.chunk.text, title)
         if ordinal:
             return replace(candidate, refusal=Refusal("ordinal_conflict", ordinal))
-    base = relative_only(q, first.text) if not ev.routed else None
-    if base:
-        return replace(candidate, refusal=Refusal("relative_only", base))
-    kind = missing_kind(q, [u.text for u in candidate.units]) if not ev.routed else None
-    if kind:
-        return replace(candidate, refusal=Refusal("kind_missing", "|".join(kind)))
+        base = relative_only(q, first.text)
+        if base:
+            return replace(candidate, refusal=Refusal("relative_only", base))
+        kind = missing_kind(q, [u.text for u in candidate.units])
+        if kind:
+            return replace(candidate, refusal=Refusal("kind_missing", "|".join(kind)))
     if tools.refusal_model is not None and not ev.routed and tools.refusal_model.refuses(x):
         return replace(candidate, refusal=Refusal("model", f"{tools.refusal_model.probability(x):.2f}"))
     return candidate
